@@ -1,0 +1,73 @@
+import { ConfigError } from '../errors';
+import { parseDurationMs } from './duration';
+
+export const OPERATIONS = ['sign', 'verify', 'revoke', 'admin'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+/** What one caller (by Entra object id) may do. */
+export interface CallerPermissions {
+  operations: readonly Operation[];
+  /** Audiences this caller may mint tokens for (a subset of JWT_AUDIENCES). */
+  audiences: readonly string[];
+  /** Longest token lifetime this caller may ask for; undefined means JWT_MAX_TTL. */
+  maxTtlMs?: number;
+  /** Claim names this caller may set besides aud/sub/nbf; empty means only those. */
+  claims: readonly string[];
+}
+
+export type CallerPolicy = ReadonlyMap<string, CallerPermissions>;
+
+const SETTING = 'CALLER_POLICY';
+
+function stringArray(value: unknown, where: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) {
+    throw new ConfigError(SETTING, `${where} must be an array of strings.`);
+  }
+  return value;
+}
+
+/**
+ * CALLER_POLICY is a JSON object: { "<oid>": { "operations": [...], "audiences": [...],
+ * "maxTtl": "PT1H", "claims": [...] } }. Unknown callers get nothing.
+ */
+export function parseCallerPolicy(raw: string | undefined): CallerPolicy {
+  const policy = new Map<string, CallerPermissions>();
+  if (raw === undefined) return policy;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(SETTING, 'is not valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(SETTING, 'must be a JSON object keyed by caller object id (oid).');
+  }
+  for (const [oid, entry] of Object.entries(parsed as Record<string, unknown>)) {
+    if (!/^[0-9a-fA-F-]{36}$/.test(oid)) throw new ConfigError(SETTING, `key "${oid}" is not an object id (GUID).`);
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      throw new ConfigError(SETTING, `entry for ${oid} must be an object.`);
+    }
+    const e = entry as Record<string, unknown>;
+    const operations = stringArray(e.operations, `${oid}.operations`);
+    for (const op of operations) {
+      if (!(OPERATIONS as readonly string[]).includes(op)) {
+        throw new ConfigError(SETTING, `${oid}.operations: "${op}" is not one of ${OPERATIONS.join(', ')}.`);
+      }
+    }
+    let maxTtlMs: number | undefined;
+    if (e.maxTtl !== undefined) {
+      maxTtlMs = typeof e.maxTtl === 'string' ? parseDurationMs(e.maxTtl) : undefined;
+      if (maxTtlMs === undefined || maxTtlMs <= 0) {
+        throw new ConfigError(SETTING, `${oid}.maxTtl must be an ISO 8601 duration such as PT15M.`);
+      }
+    }
+    policy.set(oid.toLowerCase(), {
+      operations: operations as Operation[],
+      audiences: stringArray(e.audiences, `${oid}.audiences`),
+      maxTtlMs,
+      claims: stringArray(e.claims, `${oid}.claims`),
+    });
+  }
+  return policy;
+}
