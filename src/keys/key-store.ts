@@ -65,3 +65,35 @@ export interface KeyStore {
    */
   getSecret?(kid: string): Promise<Buffer>;
 }
+
+/**
+ * Why a key store refused or failed, independent of the store. The service maps these to HTTP
+ * answers (403-like states become 503 `key_store_forbidden` with the missing role or state named,
+ * outages 503 `key_store_unavailable` with Retry-After).
+ */
+export type KeyStoreFailure =
+  | 'not_found' // the key or version does not exist
+  | 'disabled' // the version is disabled (Key Vault 403 KeyDisabled)
+  | 'not_yet_valid' // before nbf (Key Vault 403)
+  | 'expired' // after exp (Key Vault 403)
+  | 'forbidden' // the identity lacks a role / permission (Key Vault 403 Forbidden)
+  | 'bad_parameter' // e.g. a digest of the wrong length (Key Vault 400 BadParameter)
+  | 'throttled' // Key Vault 429, retries exhausted
+  | 'unavailable' // outage, timeout, 5xx after retries
+  | 'corrupt'; // embedded store: a file can not be decrypted or parsed
+
+export class KeyStoreError extends Error {
+  readonly failure: KeyStoreFailure;
+  /** Seconds a caller should wait, when the store knows (429/503). */
+  readonly retryAfterSeconds?: number;
+  constructor(failure: KeyStoreFailure, message: string, options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KeyStoreError';
+    this.failure = failure;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export function isKeyStoreError(value: unknown): value is KeyStoreError {
+  return value instanceof KeyStoreError;
+}
