@@ -14,6 +14,8 @@ export interface AppConfig {
   keyName: string;
   alg: JwsAlgorithm;
   issuer: string;
+  /** Public base URL of the HTTP API (`https://<host>/api`): where jwks_uri and the other endpoints live. */
+  apiBaseUrl: string;
   audiences: readonly string[];
   defaultTtlMs: number;
   maxTtlMs: number;
@@ -180,6 +182,7 @@ export function loadConfig(env: Environment): AppConfig {
     keyName: text(env, 'JWT_KEY_NAME') ?? DEFAULTS.JWT_KEY_NAME,
     alg: algRaw,
     issuer: text(env, 'JWT_ISSUER') ?? defaultIssuer(env),
+    apiBaseUrl: defaultIssuer(env),
     audiences,
     defaultTtlMs,
     maxTtlMs,

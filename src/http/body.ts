@@ -1,0 +1,47 @@
+import { ServiceError } from '../errors';
+
+export type ParsedBody = { kind: 'json'; value: unknown } | { kind: 'form'; value: URLSearchParams } | { kind: 'empty' };
+
+/**
+ * Parses a request body by its content type: JSON, or form-encoded (RFC 7662 / RFC 7009 clients
+ * send `token=`). Anything else is a 415; broken JSON a 400; never a 5xx.
+ */
+export function parseBody(contentType: string | null | undefined, text: string): ParsedBody {
+  if (text.trim() === '') return { kind: 'empty' };
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'application/x-www-form-urlencoded') return { kind: 'form', value: new URLSearchParams(text) };
+  if (type === 'application/json' || type === '' || type.endsWith('+json')) {
+    try {
+      return { kind: 'json', value: JSON.parse(text) as unknown };
+    } catch {
+      throw new ServiceError('invalid_json', 'The request body is not valid JSON.');
+    }
+  }
+  throw new ServiceError('unsupported_media_type', 'Send application/json or application/x-www-form-urlencoded.');
+}
+
+export function requireJsonObject(body: ParsedBody): Record<string, unknown> {
+  if (body.kind === 'json' && typeof body.value === 'object' && body.value !== null && !Array.isArray(body.value)) {
+    return body.value as Record<string, unknown>;
+  }
+  if (body.kind === 'empty') throw new ServiceError('invalid_request', 'The request body is empty; send a JSON object.');
+  throw new ServiceError('invalid_request', 'The request body must be a JSON object.');
+}
+
+/** A single string field from a JSON object or form body (e.g. `token`). */
+export function readStringField(body: ParsedBody, name: string, required: boolean): string | undefined {
+  let value: unknown;
+  if (body.kind === 'form') {
+    const all = body.value.getAll(name);
+    if (all.length > 1) throw new ServiceError('invalid_request', `"${name}" must be given once.`);
+    value = all[0];
+  } else if (body.kind === 'json') {
+    value = requireJsonObject(body)[name];
+  }
+  if (value === undefined || value === null || value === '') {
+    if (required) throw new ServiceError('invalid_request', `"${name}" is required.`);
+    return undefined;
+  }
+  if (typeof value !== 'string') throw new ServiceError('invalid_request', `"${name}" must be a string.`);
+  return value;
+}

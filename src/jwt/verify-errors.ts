@@ -1,0 +1,23 @@
+/**
+ * Why a token is inactive: the `error` field of a `{ "active": false }` verify answer. A closed
+ * list, stable across releases; clients and the Logic App branch on it.
+ */
+export const VERIFY_ERROR_CODES = [
+  'malformed', // not three strict base64url segments of JSON objects
+  'token_too_large',
+  'unsupported_alg', // alg missing, "none", or not one this service issues
+  'alg_mismatch', // alg differs from the algorithm of the key the kid names
+  'unsupported_crit', // crit names an extension we do not understand
+  'wrong_type', // typ present and not JWT
+  'unknown_key', // kid missing or not in the key ring
+  'key_disabled', // the key was disabled (retention over, or emergency rotation)
+  'bad_signature',
+  'missing_claim', // exp (or another required claim) absent or not a number
+  'expired',
+  'not_yet_valid', // nbf (or iat) in the future beyond the clock skew
+  'wrong_issuer',
+  'wrong_audience',
+  'revoked',
+] as const;
+
+export type VerifyErrorCode = (typeof VERIFY_ERROR_CODES)[number];

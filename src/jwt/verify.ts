@@ -1,0 +1,138 @@
+import { createHash, createHmac, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
+import { nowSeconds, type Clock } from '../clock';
+import type { KeyRing, RingKey } from '../keys/key-ring';
+import type { RevocationView } from '../revocation/revocation';
+import { algorithmSpec, isHmac, isSupportedAlgorithm, type JwsAlgorithm } from './algorithms';
+import { decodeBase64Url } from './base64url';
+import type { JwtClaims } from './claims';
+import type { VerifyErrorCode } from './verify-errors';
+
+export interface VerifyOptions {
+  issuer: string;
+  /** Audiences this service issues for (JWT_AUDIENCES). */
+  audiences: readonly string[];
+  clockSkewSeconds: number;
+  maxTokenBytes: number;
+}
+
+export interface VerifyDependencies {
+  ring: KeyRing;
+  clock: Clock;
+  revocations: RevocationView;
+  /** VERIFY_MODE=keyvault: the signature is checked by the key store (Key Vault `verify`). */
+  remoteVerify?: (kid: string, alg: JwsAlgorithm, digest: Buffer, signature: Buffer) => Promise<boolean>;
+}
+
+export type VerifyResult =
+  | { active: true; claims: JwtClaims; kid: string; alg: JwsAlgorithm }
+  | { active: false; error: VerifyErrorCode; kid?: string };
+
+type Header = Record<string, unknown>;
+
+const KID_SHAPE = /^[A-Za-z0-9_-]{1,128}$/;
+const ACCEPTED_TYPES = new Set(['jwt', 'application/jwt']);
+
+function inactive(error: VerifyErrorCode, kid?: string): VerifyResult {
+  return { active: false, error, kid };
+}
+
+function parseObject(bytes: Buffer | undefined): Record<string, unknown> | undefined {
+  if (bytes === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(bytes.toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Checks the header alone; the key is found by kid only, never by jku, x5u, jwk or x5c. */
+function checkHeader(header: Header): VerifyErrorCode | undefined {
+  if (!isSupportedAlgorithm(header.alg)) return 'unsupported_alg';
+  if (header.crit !== undefined) return 'unsupported_crit'; // we understand no extension (RFC 7515 §4.1.11)
+  if (header.b64 !== undefined) return 'unsupported_crit';
+  if (header.typ !== undefined && (typeof header.typ !== 'string' || !ACCEPTED_TYPES.has(header.typ.toLowerCase()))) {
+    return 'wrong_type';
+  }
+  if (typeof header.kid !== 'string' || !KID_SHAPE.test(header.kid)) return 'unknown_key';
+  return undefined;
+}
+
+function signatureIsValid(ringKey: RingKey, alg: JwsAlgorithm, signingInput: string, signature: Buffer): boolean {
+  const spec = algorithmSpec(alg);
+  if (spec.signatureLength !== undefined && signature.length !== spec.signatureLength) return false;
+  if (isHmac(alg)) {
+    const expected = createHmac(spec.hash, ringKey.key).update(signingInput).digest();
+    return timingSafeEqual(expected, signature);
+  }
+  return cryptoVerify(spec.hash, Buffer.from(signingInput, 'latin1'), ringKey.verifyOptions, signature);
+}
+
+function checkClaims(claims: JwtClaims, options: VerifyOptions, now: number, audience?: string): VerifyErrorCode | undefined {
+  const skew = options.clockSkewSeconds;
+  if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) return 'missing_claim';
+  if (now - skew >= claims.exp) return 'expired';
+  if (claims.nbf !== undefined) {
+    if (typeof claims.nbf !== 'number' || !Number.isFinite(claims.nbf)) return 'malformed';
+    if (now + skew < claims.nbf) return 'not_yet_valid';
+  }
+  if (claims.iat !== undefined) {
+    if (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat)) return 'malformed';
+    if (now + skew < claims.iat) return 'not_yet_valid';
+  }
+  if (claims.iss !== options.issuer) return 'wrong_issuer';
+  const tokenAudiences = typeof claims.aud === 'string' ? [claims.aud] : claims.aud;
+  if (!Array.isArray(tokenAudiences)) return 'wrong_audience';
+  if (audience !== undefined) return tokenAudiences.includes(audience) ? undefined : 'wrong_audience';
+  return tokenAudiences.some((aud) => typeof aud === 'string' && options.audiences.includes(aud)) ? undefined : 'wrong_audience';
+}
+
+/**
+ * Verifies a token by the RFC 8725 rules, in an order that never trusts unsigned data: size, shape,
+ * header, key by kid, alg bound to the key, signature, and only then the claims and revocation.
+ */
+export async function verifyToken(
+  token: unknown,
+  options: VerifyOptions,
+  deps: VerifyDependencies,
+  audience?: string,
+): Promise<VerifyResult> {
+  if (typeof token !== 'string' || token.length === 0) return inactive('malformed');
+  if (token.length > options.maxTokenBytes) return inactive('token_too_large');
+  const first = token.indexOf('.');
+  const second = token.indexOf('.', first + 1);
+  if (first <= 0 || second <= first + 1 || second === token.length - 1 || token.indexOf('.', second + 1) !== -1) {
+    return inactive('malformed');
+  }
+  const header = parseObject(decodeBase64Url(token.slice(0, first)));
+  if (!header) return inactive('malformed');
+  const headerError = checkHeader(header);
+  if (headerError) return inactive(headerError);
+  const kid = header.kid as string;
+  const alg = header.alg as JwsAlgorithm;
+  const payloadBytes = decodeBase64Url(token.slice(first + 1, second));
+  const signature = decodeBase64Url(token.slice(second + 1));
+  if (!payloadBytes || !signature) return inactive('malformed', kid);
+
+  const ringKey = deps.ring.get(kid) ?? (await deps.ring.resolve(kid));
+  if (!ringKey) return inactive('unknown_key', kid);
+  if (alg !== ringKey.version.alg) return inactive('alg_mismatch', kid);
+  if (!ringKey.version.enabled) return inactive('key_disabled', kid);
+
+  const signingInput = token.slice(0, second);
+  const valid =
+    deps.remoteVerify && !isHmac(alg)
+      ? await deps.remoteVerify(kid, alg, createHash(algorithmSpec(alg).hash).update(signingInput).digest(), signature)
+      : signatureIsValid(ringKey, alg, signingInput, signature);
+  if (!valid) return inactive('bad_signature', kid);
+
+  const claims = parseObject(payloadBytes);
+  if (!claims) return inactive('malformed', kid);
+  const claimError = checkClaims(claims, options, nowSeconds(deps.clock), audience);
+  if (claimError) return inactive(claimError, kid);
+  const jti = typeof claims.jti === 'string' ? claims.jti : undefined;
+  const sub = typeof claims.sub === 'string' ? claims.sub : undefined;
+  const iat = typeof claims.iat === 'number' ? claims.iat : undefined;
+  if (deps.revocations.isRevoked({ jti, sub, iat })) return inactive('revoked', kid);
+  return { active: true, claims, kid, alg };
+}

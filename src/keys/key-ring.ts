@@ -1,0 +1,185 @@
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import type { Logger } from '../audit';
+import { nowSeconds, type Clock } from '../clock';
+import { algorithmSpec, isHmac } from '../jwt/algorithms';
+import type { KeyStore, KeyVersion, PublicJwk } from './key-store';
+import { computePhases, type PhasedKey, type PhasePolicy } from './phases';
+
+/** A version ready for use on the hot path: key objects are built once per version, not per token. */
+export interface RingKey {
+  readonly version: KeyVersion;
+  /** Public key (asymmetric) or secret (HMAC) for local verification and, for HMAC, signing. */
+  readonly key: KeyObject;
+  /** Options for crypto.verify, prebuilt so verification allocates nothing per token for them. */
+  readonly verifyOptions: { key: KeyObject; padding?: number; saltLength?: number; dsaEncoding?: 'ieee-p1363' };
+}
+
+export interface KeyRingOptions extends PhasePolicy {
+  /** Versions are re-listed in the background when the cached list is older than this. */
+  refreshIntervalMs: number;
+  /** An unknown kid may force a refresh at most once per this period (flood protection). */
+  unknownKidCooldownMs: number;
+}
+
+export interface KeyRingHealth {
+  loaded: boolean;
+  /** Milliseconds since the last successful listing. */
+  ageMs?: number;
+  /** Class and failure of the last refresh error, when the last refresh failed. */
+  lastError?: string;
+  refreshes: number;
+}
+
+/**
+ * The cached view of one key's versions. Signing and local verification read only this cache:
+ * after warm-up a token costs no key store call (except Key Vault's `sign` itself).
+ */
+export class KeyRing {
+  private versions: KeyVersion[] = [];
+  private readonly keys = new Map<string, RingKey>();
+  private loadedAtMs: number | undefined;
+  private inFlight: Promise<void> | undefined;
+  private lastUnknownKidRefreshMs = Number.NEGATIVE_INFINITY;
+  private lastError: string | undefined;
+  private refreshCount = 0;
+
+  constructor(
+    private readonly store: KeyStore,
+    private readonly clock: Clock,
+    private readonly options: KeyRingOptions,
+    private readonly logger?: Logger,
+  ) {}
+
+  get policy(): PhasePolicy {
+    return { alg: this.options.alg, retentionSeconds: this.options.retentionSeconds };
+  }
+
+  /** Loads the ring on first use; afterwards starts a background refresh when the cache is old. */
+  async ready(): Promise<void> {
+    if (this.loadedAtMs === undefined) {
+      await this.refresh();
+      return;
+    }
+    if (this.clock.nowMs() - this.loadedAtMs >= this.options.refreshIntervalMs) this.refreshInBackground();
+  }
+
+  /** Re-lists the versions; concurrent callers share one listing. */
+  refresh(): Promise<void> {
+    this.inFlight ??= this.load().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private refreshInBackground(): void {
+    if (this.inFlight) return;
+    this.refresh().catch(() => {
+      // Already recorded in lastError and logged by load(); the cached ring keeps serving.
+    });
+  }
+
+  private async load(): Promise<void> {
+    try {
+      const listed = await this.store.listVersions();
+      for (const version of listed) {
+        const cached = this.keys.get(version.kid);
+        if (!cached) this.keys.set(version.kid, await this.buildKey(version));
+        else if (cached.version !== version) this.keys.set(version.kid, { ...cached, version });
+      }
+      this.versions = listed;
+      this.loadedAtMs = this.clock.nowMs();
+      this.lastError = undefined;
+      this.refreshCount += 1;
+    } catch (error: unknown) {
+      this.lastError = describeError(error);
+      this.logger?.log('warn', 'keyring.refresh_failed', { error: this.lastError });
+      throw error;
+    }
+  }
+
+  private async buildKey(version: KeyVersion): Promise<RingKey> {
+    const spec = algorithmSpec(version.alg);
+    let key: KeyObject;
+    if (isHmac(version.alg)) {
+      if (!this.store.getSecret) throw new Error(`The key store cannot provide HMAC secrets (${version.alg}).`);
+      key = createSecretKey(await this.store.getSecret(version.kid));
+    } else {
+      if (!version.publicJwk) throw new Error(`Version ${version.kid} has no public key.`);
+      key = createPublicKey({ key: jwkForNode(version.publicJwk), format: 'jwk' });
+    }
+    const verifyOptions: RingKey['verifyOptions'] = { key };
+    if (spec.family === 'RSA-PSS') {
+      verifyOptions.padding = 6; // crypto.constants.RSA_PKCS1_PSS_PADDING
+      verifyOptions.saltLength = spec.digestLength;
+    } else if (spec.family === 'EC') {
+      verifyOptions.dsaEncoding = 'ieee-p1363';
+    }
+    return { version, key, verifyOptions };
+  }
+
+  /** The key a token names, from the cache only (the hot path). */
+  get(kid: string): RingKey | undefined {
+    return this.keys.get(kid);
+  }
+
+  /**
+   * The key a token names; an unknown kid refreshes the ring at most once per cool-down, so a flood
+   * of random kids costs at most one listing per cool-down.
+   */
+  async resolve(kid: string): Promise<RingKey | undefined> {
+    const known = this.keys.get(kid);
+    if (known) return known;
+    const now = this.clock.nowMs();
+    if (now - this.lastUnknownKidRefreshMs < this.options.unknownKidCooldownMs) return undefined;
+    this.lastUnknownKidRefreshMs = now;
+    try {
+      await this.refresh();
+    } catch {
+      return undefined; // store unreachable: the kid stays unknown; cached keys keep working
+    }
+    return this.keys.get(kid);
+  }
+
+  phases(): PhasedKey[] {
+    return computePhases(this.versions, nowSeconds(this.clock), this.policy);
+  }
+
+  /**
+   * Keys that may sign now, best first: the active key, then the previous signer. The fallback
+   * matters when this instance's clock runs ahead of Key Vault's, which then refuses the new key's
+   * nbf for a moment.
+   */
+  signingCandidates(): RingKey[] {
+    const phased = this.phases();
+    const active = phased.find((p) => p.phase === 'active');
+    if (!active) return [];
+    const previous = phased
+      .filter((p) => p.phase === 'retired' && p.version.alg === this.options.alg && p.retiresAt === active.activatesAt)
+      .map((p) => p.version.kid);
+    return [active.version.kid, ...previous]
+      .map((kid) => this.keys.get(kid))
+      .filter((k): k is RingKey => k !== undefined);
+  }
+
+  health(): KeyRingHealth {
+    return {
+      loaded: this.loadedAtMs !== undefined,
+      ageMs: this.loadedAtMs === undefined ? undefined : this.clock.nowMs() - this.loadedAtMs,
+      lastError: this.lastError,
+      refreshes: this.refreshCount,
+    };
+  }
+}
+
+function jwkForNode(jwk: PublicJwk): { kty: string; n?: string; e?: string; crv?: string; x?: string; y?: string } {
+  return { kty: jwk.kty, n: jwk.n, e: jwk.e, crv: jwk.crv, x: jwk.x, y: jwk.y };
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const failure = (error as { failure?: unknown }).failure;
+    return typeof failure === 'string' ? `${error.name}:${failure}` : error.name;
+  }
+  return typeof error;
+}
+

@@ -1,0 +1,118 @@
+import { loadConfig } from '../../src/config/settings';
+import { ConfigError } from '../../src/errors';
+
+const AZURE = {
+  WEBSITE_SITE_NAME: 'kv-jwt-prod',
+  WEBSITE_HOSTNAME: 'kv-jwt-prod.azurewebsites.net',
+  JWT_AUDIENCES: 'api://orders',
+  AUTH_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+  AUTH_AUDIENCE: 'api://kv-jwt',
+  AzureWebJobsStorage__accountName: 'kvjwtstore',
+};
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error: unknown) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('has safe local defaults with no settings at all', () => {
+    const config = loadConfig({});
+    expect(config.alg).toBe('RS256');
+    expect(config.keyName).toBe('jwt-signing');
+    expect(config.authMode).toBe('none');
+    expect(config.verifyMode).toBe('local');
+    expect(config.issuer).toBe('http://localhost:7071/api');
+    expect(config.audiences).toEqual(['api://local-dev']);
+    expect(config.defaultTtlMs).toBe(15 * 60_000);
+    expect(config.maxTtlMs).toBe(3_600_000);
+    expect(config.clockSkewMs).toBe(60_000);
+    expect(config.rotation).toMatchObject({ schedule: '0 0 * * * *', intervalMs: 90 * 86_400_000, propagationMs: 2 * 86_400_000 });
+    expect(config.storage.connectionString).toBe('UseDevelopmentStorage=true');
+  });
+
+  it('derives the issuer from the App Service host name, never from a request', () => {
+    const config = loadConfig(AZURE);
+    expect(config.issuer).toBe('https://kv-jwt-prod.azurewebsites.net/api');
+    expect(config.authMode).toBe('entra');
+    expect(loadConfig({ ...AZURE, JWT_ISSUER: 'https://tokens.contoso.com' }).issuer).toBe('https://tokens.contoso.com');
+    expect(loadConfig({ ...AZURE, JWT_ISSUER: 'https://tokens.contoso.com' }).apiBaseUrl).toBe('https://kv-jwt-prod.azurewebsites.net/api');
+  });
+
+  it('refuses AUTH_MODE=none in Azure and says why', () => {
+    const error = configError({ ...AZURE, AUTH_MODE: 'none' });
+    expect(error.setting).toBe('AUTH_MODE');
+    expect(error.message).toMatch(/refused in Azure/);
+    expect(configError({ WEBSITE_INSTANCE_ID: 'abc', AUTH_MODE: 'none', JWT_AUDIENCES: 'x' }).setting).toBe('AUTH_MODE');
+  });
+
+  it('requires audiences and the Entra settings in Azure', () => {
+    const { JWT_AUDIENCES: _a, ...noAudiences } = AZURE;
+    expect(configError(noAudiences).setting).toBe('JWT_AUDIENCES');
+    const { AUTH_TENANT_ID: _t, ...noTenant } = AZURE;
+    expect(configError(noTenant).setting).toBe('AUTH_TENANT_ID');
+    const { AUTH_AUDIENCE: _u, ...noAudience } = AZURE;
+    expect(configError(noAudience).setting).toBe('AUTH_AUDIENCE');
+  });
+
+  it.each([
+    ['JWT_ALG', 'none'],
+    ['JWT_ALG', 'RS1'],
+    ['JWT_DEFAULT_TTL', '15m'],
+    ['JWT_MAX_TTL', 'PT0S'],
+    ['JWT_CLOCK_SKEW', '-PT1M'],
+    ['ROTATION_INTERVAL', 'ninety days'],
+    ['ROTATION_SCHEDULE', '0 * * * *'],
+    ['VERIFY_MODE', 'remote'],
+    ['AUTH_MODE', 'basic'],
+    ['KEY_VAULT_URL', 'http://vault.example'],
+    ['KEY_VAULT_URL', 'not a url'],
+    ['KEY_VAULT_CREATE_KEY', 'maybe'],
+    ['REVOCATION_TABLE_URL', 'http://tables.example.com'],
+    ['CALLER_POLICY', '{'],
+  ])('stops on %s=%p with a message naming the setting', (setting, value) => {
+    const error = configError({ [setting]: value });
+    expect(error.setting).toBe(setting);
+    expect(error.message.startsWith(`${setting}:`)).toBe(true);
+  });
+
+  it('accepts every algorithm of the contract', () => {
+    for (const alg of ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'HS256', 'HS384', 'HS512']) {
+      expect(loadConfig({ JWT_ALG: alg }).alg).toBe(alg);
+    }
+  });
+
+  it('keeps the default TTL within the maximum and propagation within the interval', () => {
+    expect(configError({ JWT_DEFAULT_TTL: 'PT2H', JWT_MAX_TTL: 'PT1H' }).setting).toBe('JWT_DEFAULT_TTL');
+    expect(configError({ ROTATION_INTERVAL: 'PT20S', ROTATION_PROPAGATION: 'PT30S' }).setting).toBe('ROTATION_PROPAGATION');
+  });
+
+  it('derives retention and the JWKS cache lifetime from the lifetimes', () => {
+    const config = loadConfig({ ROTATION_INTERVAL: 'PT20S', ROTATION_PROPAGATION: 'PT5S', JWT_MAX_TTL: 'PT10S', JWT_DEFAULT_TTL: 'PT5S', JWT_CLOCK_SKEW: 'PT1S' });
+    expect(config.jwksMaxAgeSeconds).toBe(2); // ≤ propagation / 2
+    expect(config.rotation.retentionMs).toBe(10_000 + 1000 + 2000);
+    expect(loadConfig({}).jwksMaxAgeSeconds).toBe(3600); // capped at APIM's refresh period
+  });
+
+  it('allows plain http table URLs only on loopback (Azurite)', () => {
+    expect(loadConfig({ REVOCATION_TABLE_URL: 'http://127.0.0.1:10002/devstoreaccount1' }).storage.revocationTableUrl).toBe(
+      'http://127.0.0.1:10002/devstoreaccount1',
+    );
+  });
+
+  it('parses the caller policy', () => {
+    const oid = '11111111-2222-3333-4444-555555555555';
+    const config = loadConfig({
+      CALLER_POLICY: JSON.stringify({ [oid]: { operations: ['sign', 'verify'], audiences: ['api://local-dev'], maxTtl: 'PT5M', claims: ['role'] } }),
+    });
+    expect(config.auth.callerPolicy.get(oid)).toEqual({ operations: ['sign', 'verify'], audiences: ['api://local-dev'], maxTtlMs: 300_000, claims: ['role'] });
+    expect(configError({ CALLER_POLICY: JSON.stringify({ [oid]: { operations: ['everything'] } }) }).setting).toBe('CALLER_POLICY');
+    expect(configError({ CALLER_POLICY: JSON.stringify({ 'not-a-guid': { operations: [] } }) }).setting).toBe('CALLER_POLICY');
+    expect(configError({ CALLER_POLICY: JSON.stringify({ [oid]: { maxTtl: 'forever' } }) }).setting).toBe('CALLER_POLICY');
+  });
+});
