@@ -1,0 +1,33 @@
+import { ServiceError } from '../../src/errors';
+import { parseBody, readStringField, requireJsonObject } from '../../src/http/body';
+
+function code(run: () => unknown): string {
+  try {
+    run();
+  } catch (error: unknown) {
+    if (error instanceof ServiceError) return error.code;
+    throw error;
+  }
+  return 'none';
+}
+
+describe('request bodies', () => {
+  it('parses JSON (also without a content type) and forms', () => {
+    expect(parseBody('application/json; charset=utf-8', '{"a":1}')).toEqual({ kind: 'json', value: { a: 1 } });
+    expect(parseBody(undefined, '{"a":1}')).toEqual({ kind: 'json', value: { a: 1 } });
+    const form = parseBody('application/x-www-form-urlencoded', 'token=abc&token_type_hint=access_token');
+    expect(readStringField(form, 'token', true)).toBe('abc');
+    expect(parseBody('application/json', '  ')).toEqual({ kind: 'empty' });
+  });
+
+  it('refuses what it can not read with 4xx codes', () => {
+    expect(code(() => parseBody('application/json', '{'))).toBe('invalid_json');
+    expect(code(() => parseBody('text/xml', '<a/>'))).toBe('unsupported_media_type');
+    expect(code(() => requireJsonObject({ kind: 'json', value: [1] }))).toBe('invalid_request');
+    expect(code(() => requireJsonObject({ kind: 'empty' }))).toBe('invalid_request');
+    expect(code(() => readStringField({ kind: 'json', value: { token: 5 } }, 'token', true))).toBe('invalid_request');
+    expect(code(() => readStringField({ kind: 'json', value: {} }, 'token', true))).toBe('invalid_request');
+    expect(code(() => readStringField(parseBody('application/x-www-form-urlencoded', 'token=a&token=b'), 'token', true))).toBe('invalid_request');
+    expect(readStringField({ kind: 'json', value: {} }, 'audience', false)).toBeUndefined();
+  });
+});
