@@ -1,0 +1,24 @@
+/**
+ * Start-up check: the signing key must exist in the vault. It is created (first version, valid at
+ * once) only when KEY_VAULT_CREATE_KEY=true; otherwise start-up stops with what to do, because a
+ * silently created key in the wrong vault is worse than a clear failure.
+ */
+import { ConfigError } from '../../errors';
+import type { KeyVaultKeyStore } from './keyvault-key-store';
+
+export interface EnsureKeyResult {
+  created: boolean;
+}
+
+export async function ensureKeyExists(store: KeyVaultKeyStore, options: { createIfMissing: boolean; nowSeconds: number }): Promise<EnsureKeyResult> {
+  if (await store.keyExists()) return { created: false };
+  if (!options.createIfMissing) {
+    throw new ConfigError(
+      'JWT_KEY_NAME',
+      `the key '${store.keyName}' does not exist in the Key Vault. Create it (e.g. az keyvault key create --vault-name <vault> --name ${store.keyName} --kty RSA --size 2048 --ops sign verify), ` +
+        'or set KEY_VAULT_CREATE_KEY=true to let the app create it at start-up (its identity then needs the Key Vault Crypto Officer role).',
+    );
+  }
+  await store.createVersion({ notBefore: options.nowSeconds, tags: { origin: 'startup' } });
+  return { created: true };
+}

@@ -1,0 +1,57 @@
+/**
+ * Bounded retries for Key Vault calls. The SDK's own retry is switched off (it does not retry a
+ * 429 without Retry-After, which is how Key Vault usually throttles, and its delays are too long
+ * for a request path); instead every attempt has a deadline (abortSignal) and transient failures
+ * are retried with exponential backoff and full jitter, bounded in attempts and in total time.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KeyStoreError } from '../key-store';
+import { describeVaultError, isTransient } from './vault-error';
+import { toKeyStoreError } from './failure-mapping';
+import type { FailureSubject } from './failure-mapping';
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Deadline of one attempt (token fetch and HTTP call). */
+  attemptTimeoutMs: number;
+  /** No new attempt starts once this much time has passed since the first. */
+  totalBudgetMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 4,
+  baseDelayMs: 200,
+  maxDelayMs: 2000,
+  attemptTimeoutMs: 5000,
+  totalBudgetMs: 10000,
+};
+
+/** Full jitter: a uniform delay in [0, min(max, base·2^attempt)], so a crowd of callers spreads out. */
+export function backoffDelayMs(policy: RetryPolicy, retryIndex: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retryIndex);
+  return Math.round(ceiling * random());
+}
+
+export async function withRetries<T>(
+  subject: FailureSubject,
+  policy: RetryPolicy,
+  call: (abortSignal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await call(AbortSignal.timeout(policy.attemptTimeoutMs));
+    } catch (error: unknown) {
+      const info = describeVaultError(error);
+      const failure: KeyStoreError = toKeyStoreError(info, subject, error);
+      if (!isTransient(info) || attempt >= policy.maxAttempts) throw failure;
+      // A Retry-After from the vault wins over our own backoff when it fits the budget.
+      const wait = info.retryAfterSeconds !== undefined ? info.retryAfterSeconds * 1000 : backoffDelayMs(policy, attempt - 1);
+      if (performance.now() - started + wait >= policy.totalBudgetMs) throw failure;
+      await sleep(wait);
+    }
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Fault injection and call counters for the Key Vault double: what a test needs to reproduce the
+ * real service's bad days (429 without Retry-After, 5xx, slow answers, dropped connections, a
+ * missing role, a full outage) and to count how often the code under test calls the vault.
+ */
+
+export type VaultOperation = 'get' | 'list' | 'create' | 'update' | 'rotate' | 'sign' | 'verify';
+export type CountedOperation = VaultOperation | 'token' | 'challenge';
+
+export const VAULT_OPERATIONS: readonly VaultOperation[] = ['get', 'list', 'create', 'update', 'rotate', 'sign', 'verify'];
+
+export type InjectedFault =
+  | { kind: 'throttle' }
+  | { kind: 'server_error'; status: number }
+  | { kind: 'reset' };
+
+interface Budget {
+  remaining: number;
+  /** Undefined = every vault operation. */
+  operation?: VaultOperation;
+}
+
+const appliesTo = (budget: Budget, operation: VaultOperation): boolean =>
+  budget.remaining > 0 && (budget.operation === undefined || budget.operation === operation);
+
+export class FaultPlan {
+  /** Added to every vault answer (not to the identity endpoint). */
+  latencyMs = 0;
+  private throttles: Budget[] = [];
+  private serverErrors: (Budget & { status: number })[] = [];
+  private resets: Budget[] = [];
+  private spikes: (Budget & { ms: number })[] = [];
+  private forbidden = new Set<VaultOperation>();
+  private outageOn = false;
+  private outageListeners: (() => void)[] = [];
+
+  /** The next `times` matching calls answer 429 Throttled, without Retry-After (as Key Vault often does). */
+  throttle(times: number, operation?: VaultOperation): void {
+    this.throttles.push({ remaining: times, operation });
+  }
+
+  serverError(times: number, status = 503, operation?: VaultOperation): void {
+    this.serverErrors.push({ remaining: times, status, operation });
+  }
+
+  /** The next `times` matching calls have their connection destroyed without an answer. */
+  resetConnections(times: number, operation?: VaultOperation): void {
+    this.resets.push({ remaining: times, operation });
+  }
+
+  latencySpike(ms: number, times: number, operation?: VaultOperation): void {
+    this.spikes.push({ remaining: times, ms, operation });
+  }
+
+  /** Simulates a missing role assignment: the operation answers 403 Forbidden until lifted. */
+  forbid(operation: VaultOperation, on = true): void {
+    if (on) this.forbidden.add(operation);
+    else this.forbidden.delete(operation);
+  }
+
+  isForbidden(operation: VaultOperation): boolean {
+    return this.forbidden.has(operation);
+  }
+
+  /** Full outage: every connection to the vault is destroyed at once, new ones included. */
+  setOutage(on: boolean): void {
+    this.outageOn = on;
+    if (on) this.outageListeners.forEach((listener) => listener());
+  }
+
+  get outage(): boolean {
+    return this.outageOn;
+  }
+
+  onOutage(listener: () => void): void {
+    this.outageListeners.push(listener);
+  }
+
+  /** Consumes and returns the fault for this call, if one is planned. */
+  takeFault(operation: VaultOperation): InjectedFault | undefined {
+    const reset = this.resets.find((budget) => appliesTo(budget, operation));
+    if (reset) {
+      reset.remaining -= 1;
+      return { kind: 'reset' };
+    }
+    const throttle = this.throttles.find((budget) => appliesTo(budget, operation));
+    if (throttle) {
+      throttle.remaining -= 1;
+      return { kind: 'throttle' };
+    }
+    const serverError = this.serverErrors.find((budget) => appliesTo(budget, operation));
+    if (serverError) {
+      serverError.remaining -= 1;
+      return { kind: 'server_error', status: serverError.status };
+    }
+    return undefined;
+  }
+
+  /** Milliseconds to wait before answering this call (fixed latency plus any planned spike). */
+  takeDelay(operation: VaultOperation): number {
+    const spike = this.spikes.find((budget) => appliesTo(budget, operation));
+    if (spike) spike.remaining -= 1;
+    return this.latencyMs + (spike ? spike.ms : 0);
+  }
+
+  /** Clears every planned fault and the latency (counters are separate). */
+  clear(): void {
+    this.latencyMs = 0;
+    this.throttles = [];
+    this.serverErrors = [];
+    this.resets = [];
+    this.spikes = [];
+    this.forbidden.clear();
+    this.outageOn = false;
+  }
+}
+
+export class CallCounters {
+  private counts = new Map<CountedOperation, number>();
+
+  increment(operation: CountedOperation): void {
+    this.counts.set(operation, this.get(operation) + 1);
+  }
+
+  get(operation: CountedOperation): number {
+    return this.counts.get(operation) ?? 0;
+  }
+
+  snapshot(): Record<CountedOperation, number> {
+    const all: CountedOperation[] = [...VAULT_OPERATIONS, 'token', 'challenge'];
+    return Object.fromEntries(all.map((operation) => [operation, this.get(operation)])) as Record<CountedOperation, number>;
+  }
+
+  reset(): void {
+    this.counts.clear();
+  }
+}
