@@ -16,6 +16,8 @@ export class TokenIssuer {
   private readonly issued = new Map<string, number>();
   readonly identityHeader = randomBytes(16).toString('hex');
   readonly clientId = randomUUID();
+  /** The client_id of the last token request (user-assigned identities send one). */
+  lastRequestedClientId?: string;
 
   issue(nowSeconds: number): { token: string; expiresOn: number } {
     const token = randomBytes(32).toString('base64url');
@@ -27,6 +29,11 @@ export class TokenIssuer {
   isValid(token: string, nowSeconds: number): boolean {
     const expiresOn = this.issued.get(token);
     return expiresOn !== undefined && nowSeconds < expiresOn;
+  }
+
+  /** Every token still accepted (tests check that none leaks into a message or log). */
+  issuedTokens(): string[] {
+    return [...this.issued.keys()];
   }
 
   /** Forgets every token, as if they had all expired: clients must fetch new ones. */
@@ -68,6 +75,7 @@ export async function startIdentityEndpoint(issuer: TokenIssuer, counters: CallC
       send(response, 400, { statusCode: 400, message: 'api-version 2019-08-01 and resource are required.' });
       return;
     }
+    issuer.lastRequestedClientId = url.searchParams.get('client_id') ?? undefined;
     const { token, expiresOn } = issuer.issue(Math.floor(Date.now() / 1000));
     send(response, 200, {
       access_token: token,

@@ -3,6 +3,7 @@
  * key operations.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -79,11 +80,12 @@ function send(response: ServerResponse, answer: VaultAnswer): void {
   response.end(text);
 }
 
-const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createVaultServer(options: VaultServerOptions): https.Server {
   const { faults, counters, issuer } = options;
   const sockets = new Set<Socket>();
+  // Injected latency must not outlive the server (a 60 s spike would keep the test process alive).
+  const closing = new AbortController();
   let vaultUrl = '';
 
   const challenge = (): VaultAnswer => ({
@@ -114,7 +116,7 @@ export function createVaultServer(options: VaultServerOptions): https.Server {
     }
     counters.increment(matched.operation);
     const wait = faults.takeDelay(matched.operation);
-    if (wait > 0) await delay(wait);
+    if (wait > 0) await sleep(wait, undefined, { signal: closing.signal });
     if (faults.outage) {
       request.socket.destroy();
       return;
@@ -146,6 +148,10 @@ export function createVaultServer(options: VaultServerOptions): https.Server {
 
   const server = https.createServer({ cert: options.tls.cert, key: options.tls.key }, (request, response) => {
     handle(request, response).catch((error: unknown) => {
+      if (closing.signal.aborted) {
+        request.socket.destroy();
+        return;
+      }
       if (!response.headersSent) send(response, vaultError(500, 'InternalServerError', error instanceof Error ? error.message : 'error'));
     });
   });
@@ -158,6 +164,7 @@ export function createVaultServer(options: VaultServerOptions): https.Server {
     socket.on('close', () => sockets.delete(socket));
   });
   faults.onOutage(() => sockets.forEach((socket) => socket.destroy()));
+  server.on('close', () => closing.abort());
   server.on('listening', () => {
     const address = server.address();
     if (address && typeof address === 'object') vaultUrl = `https://127.0.0.1:${address.port}`;
