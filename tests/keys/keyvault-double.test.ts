@@ -41,7 +41,7 @@ interface VaultErrorBody {
   message?: string;
   innererror?: { code?: string };
 }
-const errorOf = (answer: Answer): VaultErrorBody => (answer.body.error ?? {}) as VaultErrorBody;
+const errorOf = (answer: Answer): VaultErrorBody => (answer.body.error ?? {});
 
 async function createKey(name: string, body: Record<string, unknown> = { kty: 'RSA', key_size: 2048, key_ops: ['sign', 'verify'] }): Promise<{ kid: string; version: string }> {
   const answer = await call('POST', `/keys/${name}/create`, body);
