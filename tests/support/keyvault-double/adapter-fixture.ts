@@ -4,7 +4,6 @@
  * ManagedIdentityCredential fetches tokens from the double), a 127.0.0.1 vault URL with challenge
  * resource verification off, and tight retry bounds so failure tests stay short.
  */
-import path from 'node:path';
 import { systemClock } from '../../../src/clock';
 import type { Clock } from '../../../src/clock';
 import { loadConfig } from '../../../src/config/settings';
@@ -13,6 +12,7 @@ import { createKeyVaultKeyStore } from '../../../src/keys/keyvault/create-keyvau
 import type { KeyVaultKeyStore } from '../../../src/keys/keyvault/keyvault-key-store';
 import type { RetryPolicy } from '../../../src/keys/keyvault/retry';
 import type { KeyVaultDouble } from './index';
+import { loadTestCaModule } from './test-ca';
 
 export const FAST_RETRY: Partial<RetryPolicy> = { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100, attemptTimeoutMs: 2000, totalBudgetMs: 5000 };
 
@@ -24,9 +24,8 @@ export function uniqueKeyName(prefix = 'jwt-signing'): string {
 
 /** Fails fast, with the fix, when this process does not trust the test CA. */
 export function assertTestCaTrusted(): void {
-  const configured = process.env.NODE_EXTRA_CA_CERTS;
-  if (!configured || path.basename(path.dirname(path.resolve(configured))) !== '.test-certs') {
-    throw new Error('The Key Vault double needs the test CA: run the tests with `npm test` (it sets NODE_EXTRA_CA_CERTS=.test-certs/ca.pem), or set it yourself after `node tests/support/tls/make-test-ca.js`.');
+  if (!loadTestCaModule().isTestCaTrusted(process.env)) {
+    throw new Error('The Key Vault double needs the test CA: run the tests with `npm test` (it sets NODE_EXTRA_CA_CERTS to .test-certs/extra-ca-bundle.pem), or set it yourself after `node tests/support/tls/make-test-ca.js`.');
   }
 }
 

@@ -117,6 +117,16 @@ export class FaultPlan {
 
 export class CallCounters {
   private counts = new Map<CountedOperation, number>();
+  private serviceMs = new Map<CountedOperation, number>();
+
+  /** Time the double itself spent serving (crypto, JSON), injected latency excluded: benchmarks subtract it. */
+  addServiceTime(operation: CountedOperation, ms: number): void {
+    this.serviceMs.set(operation, (this.serviceMs.get(operation) ?? 0) + ms);
+  }
+
+  serviceTimeMs(operation: CountedOperation): number {
+    return this.serviceMs.get(operation) ?? 0;
+  }
 
   increment(operation: CountedOperation): void {
     this.counts.set(operation, this.get(operation) + 1);
@@ -133,5 +143,6 @@ export class CallCounters {
 
   reset(): void {
     this.counts.clear();
+    this.serviceMs.clear();
   }
 }

@@ -14,11 +14,8 @@ import { startIdentityEndpoint, TokenIssuer } from './identity-endpoint';
 import type { IdentityEndpoint } from './identity-endpoint';
 import { createVaultServer } from './vault-server';
 import { VaultState } from './vault-state';
+import { loadTestCaModule } from './test-ca';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { makeTestCa } = require('../tls/make-test-ca') as {
-  makeTestCa(): Promise<{ caCert: string; serverCert: string; serverKey: string }>;
-};
 
 export type { VaultOperation, CountedOperation } from './faults';
 
@@ -78,7 +75,7 @@ export class KeyVaultDouble {
   }
 
   async start(): Promise<this> {
-    const files = await makeTestCa();
+    const files = await loadTestCaModule().makeTestCa();
     this.identity = await startIdentityEndpoint(this.tokens, this.counters);
     const server = createVaultServer({
       state: this.state,

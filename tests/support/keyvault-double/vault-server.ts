@@ -3,6 +3,7 @@
  * key operations.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -86,6 +87,7 @@ export function createVaultServer(options: VaultServerOptions): https.Server {
   const sockets = new Set<Socket>();
   // Injected latency must not outlive the server (a 60 s spike would keep the test process alive).
   const closing = new AbortController();
+  setMaxListeners(0, closing.signal); // one listener per delayed request, however many
   let vaultUrl = '';
 
   const challenge = (): VaultAnswer => ({
@@ -143,7 +145,9 @@ export function createVaultServer(options: VaultServerOptions): https.Server {
       return;
     }
     const ctx: OperationContext = { state: options.state, vaultUrl, apiVersion, pageSize: options.pageSize(), nowSeconds: options.nowSeconds() };
+    const started = performance.now();
     send(response, await matched.run(ctx, body, url.searchParams));
+    counters.addServiceTime(matched.operation, performance.now() - started);
   }
 
   const server = https.createServer({ cert: options.tls.cert, key: options.tls.key }, (request, response) => {

@@ -6,14 +6,15 @@
  * Arguments are passed through to jest (`npm test -- tests/keys`).
  */
 const { spawn } = require('node:child_process');
-const { makeTestCa } = require('./make-test-ca');
+const { makeTestCa, writeTrustBundle } = require('./make-test-ca');
 
 async function main() {
-  const files = await makeTestCa();
+  await makeTestCa();
+  const bundle = writeTrustBundle(process.env.NODE_EXTRA_CA_CERTS);
   const jestBin = require.resolve('jest/bin/jest');
   const child = spawn(process.execPath, [jestBin, ...process.argv.slice(2)], {
     stdio: 'inherit',
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: files.caCert },
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: bundle },
   });
   child.on('exit', (code, signal) => {
     process.exitCode = code ?? (signal ? 1 : 0);

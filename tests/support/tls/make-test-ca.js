@@ -17,12 +17,14 @@ const FILES = {
   caKey: path.join(CERT_DIR, 'ca-key.pem'),
   serverCert: path.join(CERT_DIR, 'server.pem'),
   serverKey: path.join(CERT_DIR, 'server-key.pem'),
+  /** The test CA plus whatever NODE_EXTRA_CA_CERTS already trusted (e.g. a corporate proxy CA). */
+  trustBundle: path.join(CERT_DIR, 'extra-ca-bundle.pem'),
 };
 const ONE_DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Reuses existing certificates while they are valid for at least another day. */
 function stillValid() {
-  if (!Object.values(FILES).every((file) => fs.existsSync(file))) return false;
+  if (![FILES.caCert, FILES.caKey, FILES.serverCert, FILES.serverKey].every((file) => fs.existsSync(file))) return false;
   try {
     const server = new X509Certificate(fs.readFileSync(FILES.serverCert));
     const ca = new X509Certificate(fs.readFileSync(FILES.caCert));
@@ -65,7 +67,27 @@ async function makeTestCa() {
   return FILES;
 }
 
-module.exports = { makeTestCa, TEST_CERT_FILES: FILES };
+/**
+ * Writes the bundle NODE_EXTRA_CA_CERTS should name: the test CA, plus the file the variable named
+ * before (Node honours only one such file, and replacing it would drop what it trusted).
+ */
+function writeTrustBundle(previous) {
+  const parts = [fs.readFileSync(FILES.caCert, 'utf8').trim()];
+  if (previous && path.resolve(previous) !== FILES.trustBundle && fs.existsSync(previous)) {
+    parts.push(fs.readFileSync(previous, 'utf8').trim());
+  }
+  fs.writeFileSync(FILES.trustBundle, `${parts.join('\n')}\n`);
+  return FILES.trustBundle;
+}
+
+/** Whether the file named by NODE_EXTRA_CA_CERTS (read at this process's start) holds the test CA. */
+function isTestCaTrusted(env) {
+  const named = env.NODE_EXTRA_CA_CERTS;
+  if (!named || !fs.existsSync(named) || !fs.existsSync(FILES.caCert)) return false;
+  return fs.readFileSync(named, 'utf8').includes(fs.readFileSync(FILES.caCert, 'utf8').trim());
+}
+
+module.exports = { makeTestCa, writeTrustBundle, isTestCaTrusted, TEST_CERT_FILES: FILES };
 
 if (require.main === module) {
   makeTestCa().then(

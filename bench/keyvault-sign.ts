@@ -1,0 +1,138 @@
+/**
+ * Key Vault sign/verify benchmark against the double (own process, fixed injected latency):
+ * - sign overhead per token = wall time per token − injected latency (p50/p99), and the same net of
+ *   the double's own service time (its RSA private-key operation, which the real vault does too);
+ * - Key Vault calls per 1,000 signs, per 1,000 local verifies and per 1,000 VERIFY_MODE=keyvault verifies.
+ *
+ * Run: npm run build && node dist/bench/keyvault-sign.js [--latency 20] [--tokens 1000]
+ * The process re-runs itself with NODE_EXTRA_CA_CERTS pointing at the test CA when needed.
+ */
+import { spawnSync } from 'node:child_process';
+import { systemClock } from '../src/clock';
+import { loadConfig } from '../src/config/settings';
+import { KeyRing } from '../src/keys/key-ring';
+import { createKeyVaultKeyStore } from '../src/keys/keyvault/create-keyvault-key-store';
+import { signToken } from '../src/jwt/sign';
+import type { SignRules } from '../src/jwt/sign';
+import { verifyToken } from '../src/jwt/verify';
+import { RemoteKeyVaultDouble } from '../tests/support/keyvault-double/remote';
+import { loadTestCaModule } from '../tests/support/keyvault-double/test-ca';
+
+export interface KeyVaultBenchResult {
+  latencyMs: number;
+  tokens: number;
+  signMsPerToken: { p50: number; p99: number; mean: number };
+  overheadMs: { p50: number; p99: number; mean: number };
+  overheadNetOfVaultServiceMs: { mean: number };
+  concurrentSignsPerSecond: number;
+  vaultCallsPer1000Signs: Record<string, number>;
+  vaultCallsPer1000LocalVerifies: Record<string, number>;
+  vaultCallsPer1000KeyVaultVerifies: Record<string, number>;
+}
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const round = (value: number): number => Math.round(value * 1000) / 1000;
+
+function argument(name: string, fallback: number): number {
+  const index = process.argv.indexOf(name);
+  return index > 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
+function per1000(delta: Record<string, number>, n: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(delta).filter(([, value]) => value !== 0).map(([key, value]) => [key, round((value * 1000) / n)]));
+}
+
+function difference(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.keys(after).map((key) => [key, after[key] - (before[key] ?? 0)]));
+}
+
+export async function runKeyVaultSignBench(latencyMs = 20, tokens = 1000): Promise<KeyVaultBenchResult> {
+  const vault = await RemoteKeyVaultDouble.spawn();
+  try {
+    const env = vault.environment('bench-signing');
+    process.env.IDENTITY_ENDPOINT = env.IDENTITY_ENDPOINT;
+    process.env.IDENTITY_HEADER = env.IDENTITY_HEADER;
+    const config = loadConfig({ ...env, JWT_ISSUER: 'https://bench.example', JWT_AUDIENCES: 'api://bench' });
+    const store = createKeyVaultKeyStore(config, systemClock);
+    await store.createVersion({ notBefore: Math.floor(Date.now() / 1000) - 60 });
+    const ring = new KeyRing(store, systemClock, { alg: config.alg, retentionSeconds: Math.floor(config.rotation.retentionMs / 1000), refreshIntervalMs: 10 * 60_000, unknownKidCooldownMs: 30_000 });
+    const rules: SignRules = { issuer: config.issuer, audiences: config.audiences, allowedClaims: '*', maxClaimsBytes: config.limits.maxClaimsBytes, defaultTtlMs: config.defaultTtlMs, maxTtlMs: config.maxTtlMs };
+    const deps = { ring, store, clock: systemClock };
+    const claims = { sub: 'bench', aud: config.audiences[0] };
+    for (let i = 0; i < 20; i += 1) await signToken({ claims }, rules, deps); // warm: token, challenge, ring
+
+    await vault.setFaults({ latencyMs });
+    await vault.resetCounters();
+    const durations: number[] = [];
+    const issued: string[] = [];
+    for (let i = 0; i < tokens; i += 1) {
+      const started = performance.now();
+      const signed = await signToken({ claims }, rules, deps);
+      durations.push(performance.now() - started);
+      issued.push(signed.token);
+    }
+    const afterSigns = await vault.counters();
+    const sorted = [...durations].sort((a, b) => a - b);
+    const mean = durations.reduce((sum, value) => sum + value, 0) / durations.length;
+    const serviceMean = afterSigns.serviceMs.sign / Math.max(1, afterSigns.counts.sign);
+
+    const concurrentStarted = performance.now();
+    await Promise.all(Array.from({ length: 32 }, async () => {
+      for (let i = 0; i < tokens / 32; i += 1) await signToken({ claims }, rules, deps);
+    }));
+    const concurrentSignsPerSecond = ((32 * Math.floor(tokens / 32)) / (performance.now() - concurrentStarted)) * 1000;
+
+    const verifyOptions = { issuer: config.issuer, audiences: config.audiences, clockSkewSeconds: 60, maxTokenBytes: config.limits.maxTokenBytes };
+    const revocations = { isRevoked: () => false };
+    const beforeLocal = (await vault.counters()).counts;
+    for (const token of issued) {
+      const result = await verifyToken(token, verifyOptions, { ring, clock: systemClock, revocations });
+      if (!result.active) throw new Error(`local verify failed: ${result.error}`);
+    }
+    const afterLocal = (await vault.counters()).counts;
+    for (const token of issued) {
+      const result = await verifyToken(token, verifyOptions, { ring, clock: systemClock, revocations, remoteVerify: (kid, alg, digest, signature) => store.verifyDigest(kid, alg, digest, signature) });
+      if (!result.active) throw new Error(`keyvault verify failed: ${result.error}`);
+    }
+    const afterRemote = (await vault.counters()).counts;
+
+    return {
+      latencyMs,
+      tokens,
+      signMsPerToken: { p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), mean: round(mean) },
+      overheadMs: { p50: round(percentile(sorted, 50) - latencyMs), p99: round(percentile(sorted, 99) - latencyMs), mean: round(mean - latencyMs) },
+      overheadNetOfVaultServiceMs: { mean: round(mean - latencyMs - serviceMean) },
+      concurrentSignsPerSecond: Math.round(concurrentSignsPerSecond),
+      vaultCallsPer1000Signs: per1000(afterSigns.counts, tokens),
+      vaultCallsPer1000LocalVerifies: per1000(difference(afterLocal, beforeLocal), tokens),
+      vaultCallsPer1000KeyVaultVerifies: per1000(difference(afterRemote, afterLocal), tokens),
+    };
+  } finally {
+    await vault.stop();
+  }
+}
+
+/** Node reads NODE_EXTRA_CA_CERTS only at start-up: re-run this script with the test CA trusted. */
+async function relaunchWithTestCa(): Promise<boolean> {
+  const testCa = loadTestCaModule();
+  await testCa.makeTestCa();
+  if (testCa.isTestCaTrusted(process.env)) return false;
+  const bundle = testCa.writeTrustBundle(process.env.NODE_EXTRA_CA_CERTS);
+  const rerun = spawnSync(process.execPath, process.argv.slice(1), { stdio: 'inherit', env: { ...process.env, NODE_EXTRA_CA_CERTS: bundle } });
+  process.exitCode = rerun.status ?? 1;
+  return true;
+}
+
+async function main(): Promise<void> {
+  if (await relaunchWithTestCa()) return;
+  const result = await runKeyVaultSignBench(argument('--latency', 20), argument('--tokens', 1000));
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    if (error instanceof Error && error.cause instanceof Error) process.stderr.write(`cause: ${error.cause.message}\n`);
+    process.exitCode = 1;
+  });
+}
