@@ -36,7 +36,9 @@ function parseBody(response: Indexable): { code?: string; innerCode?: string; me
     const parsed: unknown = JSON.parse(text);
     const error = isIndexable(parsed) && isIndexable(parsed.error) ? parsed.error : undefined;
     if (!error) return {};
-    const inner = isIndexable(error.innererror) ? stringField(error.innererror, 'code') : undefined;
+    // Key Vault writes `innererror`; some SDK layers re-serialise it as `innerError`.
+    const innerSource = error.innererror ?? error.innerError;
+    const inner = isIndexable(innerSource) ? stringField(innerSource, 'code') : undefined;
     return { code: stringField(error, 'code'), innerCode: inner, message: stringField(error, 'message') };
   } catch {
     return {};
