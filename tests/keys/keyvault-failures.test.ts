@@ -107,6 +107,15 @@ describe('outage and timeouts', () => {
     expect(failure.message).toMatch(/in time/);
     expect(vault.counters.get('sign') - before).toBe(2);
   }, 10_000);
+
+  it('stops at the total budget even when attempts remain', async () => {
+    const budgeted = storeOnDouble(vault, store.keyName, { retry: { maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 10, attemptTimeoutMs: 5000, totalBudgetMs: 300 } });
+    await budgeted.signDigest(version.kid, 'RS256', digest);
+    vault.faults.latencySpike(60_000, 10, 'sign');
+    const before = vault.counters.get('sign');
+    expect((await failureOf(budgeted.signDigest(version.kid, 'RS256', digest))).failure).toBe('unavailable');
+    expect(vault.counters.get('sign') - before).toBe(1);
+  }, 10_000);
 });
 
 describe('403, 404 and 400', () => {

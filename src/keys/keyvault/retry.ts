@@ -17,7 +17,7 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** Deadline of one attempt (token fetch and HTTP call). */
   attemptTimeoutMs: number;
-  /** No new attempt starts once this much time has passed since the first. */
+  /** Upper bound of the whole call, retries and waits included. */
   totalBudgetMs: number;
 }
 
@@ -43,7 +43,9 @@ export async function withRetries<T>(
   const started = performance.now();
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await call(AbortSignal.timeout(policy.attemptTimeoutMs));
+      // An attempt gets at most what is left of the budget, so the whole call stays bounded.
+      const remaining = policy.totalBudgetMs - (performance.now() - started);
+      return await call(AbortSignal.timeout(Math.max(1, Math.ceil(Math.min(policy.attemptTimeoutMs, remaining)))));
     } catch (error: unknown) {
       const info = describeVaultError(error);
       const failure: KeyStoreError = toKeyStoreError(info, subject, error);
