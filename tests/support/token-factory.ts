@@ -1,4 +1,4 @@
-import { generateKeyPairSync, createPrivateKey, sign as cryptoSign, createHmac, randomBytes, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, sign as cryptoSign, createHmac, randomBytes, type KeyObject } from 'node:crypto';
 import { algorithmSpec, isHmac, type JwsAlgorithm } from '../../src/jwt/algorithms';
 import type { KeyStore, KeyVersion, PublicJwk } from '../../src/keys/key-store';
 
@@ -40,7 +40,7 @@ export function signRaw(key: TestKey, header: unknown, payload: unknown, alg: Jw
 export function signInput(key: TestKey, input: string, alg: JwsAlgorithm): Buffer {
   const spec = algorithmSpec(alg);
   if (isHmac(alg)) return createHmac(spec.hash, key.privateKey as Buffer).update(input).digest();
-  const privateKey = key.privateKey instanceof Buffer ? createPrivateKey(key.privateKey) : key.privateKey;
+  const privateKey = key.privateKey as KeyObject;
   if (spec.family === 'RSA-PSS') {
     return cryptoSign(spec.hash, Buffer.from(input), { key: privateKey, padding: 6, saltLength: spec.digestLength });
   }

@@ -5,8 +5,8 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { CurveName } from './ecdsa-digest';
-import type { VersionKeyMaterial } from './digest-crypto';
+import type { CurveName } from '../../../src/keys/digest/ecdsa-digest';
+import type { VersionKeyMaterial } from '../../../src/keys/digest/digest-signing';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 

@@ -1,6 +1,6 @@
 /**
  * ECDSA over a ready-made digest, as Key Vault does it (the client hashes, the vault signs the
- * digest). Node's crypto always hashes its input itself, so the double does the curve arithmetic
+ * digest). Node's crypto always hashes its input itself, so the embedded store (and the test double of Key Vault) do the curve arithmetic
  * with BigInt: Jacobian coordinates, random nonces. Slow compared with OpenSSL but exact, and the
  * signatures are checked against Node's own verifier in the tests.
  */

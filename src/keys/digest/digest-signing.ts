@@ -40,7 +40,7 @@ export function signAlgorithmInfo(alg: string): AlgInfo | undefined {
   return Object.prototype.hasOwnProperty.call(ALGS, alg) ? ALGS[alg as SignAlgorithm] : undefined;
 }
 
-/** Key material the double holds for one version (the private part never leaves the double). */
+/** Key material of one version (the private part never leaves the store that holds it). */
 export interface VersionKeyMaterial {
   privateKey: KeyObject;
   publicKey: KeyObject;

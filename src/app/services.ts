@@ -1,0 +1,98 @@
+import { consoleLogger, type Logger } from '../audit';
+import type { Authenticator } from '../auth/caller';
+import { LocalDeveloperAuthenticator } from '../auth/local-authenticator';
+import { systemClock, type Clock } from '../clock';
+import { loadConfig, type AppConfig, type Environment } from '../config/settings';
+import { KeyRing } from '../keys/key-ring';
+import type { KeyStore } from '../keys/key-store';
+import { noRevocations, type RevocationService, type RevocationView } from '../revocation/revocation';
+import { createKeyStore } from './key-store-factory';
+import { ensureSigningKey } from './bootstrap';
+
+/** Everything a handler needs, built once per process from the settings. */
+export interface Services {
+  config: AppConfig;
+  clock: Clock;
+  logger: Logger;
+  store: KeyStore;
+  ring: KeyRing;
+  authenticator: Authenticator;
+  revocations: RevocationView;
+  revocationService?: RevocationService;
+  close(): Promise<void>;
+}
+
+export interface ServiceOverrides {
+  clock?: Clock;
+  logger?: Logger;
+  store?: KeyStore;
+  authenticator?: Authenticator;
+  revocationService?: RevocationService;
+}
+
+const MIN_REFRESH_MS = 1000;
+const MAX_REFRESH_MS = 5 * 60 * 1000;
+
+/**
+ * How often instances re-list versions. A quarter of the propagation delay means every instance
+ * knows a new key long before it starts signing, whatever the settings (tests use seconds).
+ */
+export function ringRefreshIntervalMs(config: AppConfig): number {
+  return Math.min(MAX_REFRESH_MS, Math.max(MIN_REFRESH_MS, Math.floor(config.rotation.propagationMs / 4)));
+}
+
+export async function createServices(env: Environment, overrides: ServiceOverrides = {}): Promise<Services> {
+  const config = loadConfig(env);
+  const clock = overrides.clock ?? systemClock;
+  const logger = overrides.logger ?? consoleLogger;
+  const store = overrides.store ?? (await createKeyStore(config, clock, logger));
+  const refreshIntervalMs = ringRefreshIntervalMs(config);
+  const ring = new KeyRing(
+    store,
+    clock,
+    {
+      alg: config.alg,
+      retentionSeconds: Math.ceil(config.rotation.retentionMs / 1000),
+      refreshIntervalMs,
+      unknownKidCooldownMs: refreshIntervalMs,
+    },
+    logger,
+  );
+  await ensureSigningKey(store, ring, clock, config, logger);
+  const authenticator = overrides.authenticator ?? new LocalDeveloperAuthenticator(config.audiences);
+  const revocationService = overrides.revocationService;
+  return {
+    config,
+    clock,
+    logger,
+    store,
+    ring,
+    authenticator,
+    revocations: revocationService ?? noRevocations,
+    revocationService,
+    close: async () => {
+      await revocationService?.close();
+    },
+  };
+}
+
+let shared: Promise<Services> | undefined;
+
+/**
+ * The process-wide services, created on first use. A failure (e.g. Key Vault unreachable at the
+ * first request) is not cached, so the next request tries again.
+ */
+export function getServices(env: Environment = process.env): Promise<Services> {
+  shared ??= createServices(env).catch((error: unknown) => {
+    shared = undefined;
+    throw error;
+  });
+  return shared;
+}
+
+/** For tests and the embedded host's shutdown. */
+export async function resetServices(): Promise<void> {
+  const current = shared;
+  shared = undefined;
+  if (current) await (await current.catch(() => undefined))?.close();
+}

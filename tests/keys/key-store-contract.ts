@@ -1,0 +1,103 @@
+import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
+import { ManualClock } from '../../src/clock';
+import { algorithmSpec, type JwsAlgorithm } from '../../src/jwt/algorithms';
+import { isKeyStoreError, type KeyStore, type KeyStoreFailure, type KeyVersion } from '../../src/keys/key-store';
+
+export interface StoreUnderTest {
+  store: KeyStore;
+  cleanup(): Promise<void>;
+}
+
+export const CONTRACT_START_SECONDS = 1_800_000_000;
+
+async function failure(promise: Promise<unknown>): Promise<KeyStoreFailure | 'none'> {
+  try {
+    await promise;
+    return 'none';
+  } catch (error: unknown) {
+    if (isKeyStoreError(error)) return error.failure;
+    throw error;
+  }
+}
+
+/** Checks a JWS signature over the original data with Node's own verifier and the version's public JWK. */
+export function signatureVerifies(version: KeyVersion, data: string, signature: Buffer): boolean {
+  const spec = algorithmSpec(version.alg);
+  const key = createPublicKey({ key: version.publicJwk as never, format: 'jwk' });
+  if (spec.family === 'RSA-PSS') return cryptoVerify(spec.hash, Buffer.from(data), { key, padding: 6, saltLength: spec.digestLength }, signature);
+  if (spec.family === 'EC') return cryptoVerify(spec.hash, Buffer.from(data), { key, dsaEncoding: 'ieee-p1363' }, signature);
+  return cryptoVerify(spec.hash, Buffer.from(data), key, signature);
+}
+
+/**
+ * The behaviour every KeyStore shares (embedded store, Key Vault through its double): one suite, so
+ * the Key Vault adapter slots in where the embedded store was without surprises.
+ */
+export function describeKeyStoreContract(
+  label: string,
+  makeStore: (clock: ManualClock, alg: JwsAlgorithm) => Promise<StoreUnderTest>,
+  algs: JwsAlgorithm[],
+): void {
+  describe(`KeyStore contract: ${label}`, () => {
+    describe.each(algs.map((alg) => [alg]))('%s', (alg: JwsAlgorithm) => {
+      let clock: ManualClock;
+      let subject: StoreUnderTest;
+      beforeAll(async () => {
+        clock = new ManualClock(CONTRACT_START_SECONDS * 1000);
+        subject = await makeStore(clock, alg);
+      });
+      afterAll(async () => subject?.cleanup());
+
+      it('creates a version, lists it, signs a digest that Node verifies, and verifies it remotely', async () => {
+        const version = await subject.store.createVersion({ notBefore: CONTRACT_START_SECONDS, tags: { purpose: 'contract' } });
+        expect(version).toMatchObject({ alg, enabled: true, notBefore: CONTRACT_START_SECONDS, tags: { purpose: 'contract' } });
+        expect(version.created).toBeGreaterThanOrEqual(CONTRACT_START_SECONDS - 5);
+        expect(version.kid).toMatch(/^[A-Za-z0-9_-]{8,}$/);
+        expect(Object.keys(version.publicJwk ?? {})).not.toEqual(expect.arrayContaining(['d']));
+        for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) expect(version.publicJwk).not.toHaveProperty(member);
+        expect(version.publicJwk).toMatchObject({ kid: version.kid, alg, use: 'sig', kty: algorithmSpec(alg).kty });
+        const listed = (await subject.store.listVersions()).find((v) => v.kid === version.kid);
+        expect(listed?.publicJwk).toEqual(version.publicJwk);
+
+        const data = 'eyJhbGciOiJ0ZXN0In0.eyJzdWIiOiJjb250cmFjdCJ9';
+        const digest = createHash(algorithmSpec(alg).hash).update(data).digest();
+        const signature = await subject.store.signDigest(version.kid, alg, digest);
+        if (algorithmSpec(alg).signatureLength) expect(signature.length).toBe(algorithmSpec(alg).signatureLength);
+        expect(signatureVerifies(version, data, signature)).toBe(true);
+        if (subject.store.verifyDigest) {
+          expect(await subject.store.verifyDigest(version.kid, alg, digest, signature)).toBe(true);
+          const wrong = Buffer.from(signature);
+          wrong[wrong.length - 1] ^= 1;
+          expect(await subject.store.verifyDigest(version.kid, alg, digest, wrong)).toBe(false);
+        }
+      });
+
+      it('refuses to sign before nbf and after exp, like Key Vault', async () => {
+        const future = await subject.store.createVersion({ notBefore: CONTRACT_START_SECONDS + 3600 });
+        const digest = Buffer.alloc(algorithmSpec(alg).digestLength, 7);
+        expect(await failure(subject.store.signDigest(future.kid, alg, digest))).toBe('not_yet_valid');
+        const expiring = await subject.store.createVersion({ notBefore: CONTRACT_START_SECONDS - 10, expires: CONTRACT_START_SECONDS + 60 });
+        expect(await failure(subject.store.signDigest(expiring.kid, alg, digest))).toBe('none');
+        clock.advance(61_000);
+        expect(await failure(subject.store.signDigest(expiring.kid, alg, digest))).toBe('expired');
+        clock.advance(-61_000);
+      });
+
+      it('disables a version for good: no signing, still listed, still verifiable remotely', async () => {
+        const version = await subject.store.createVersion({ notBefore: CONTRACT_START_SECONDS - 10 });
+        const digest = createHash(algorithmSpec(alg).hash).update('x').digest();
+        const signature = await subject.store.signDigest(version.kid, alg, digest);
+        await subject.store.disableVersion(version.kid);
+        expect(await failure(subject.store.signDigest(version.kid, alg, digest))).toBe('disabled');
+        expect((await subject.store.listVersions()).find((v) => v.kid === version.kid)?.enabled).toBe(false);
+        if (subject.store.verifyDigest) expect(await subject.store.verifyDigest(version.kid, alg, digest, signature)).toBe(true);
+      });
+
+      it('answers unknown versions with not_found and wrong digests with bad_parameter', async () => {
+        const version = await subject.store.createVersion({ notBefore: CONTRACT_START_SECONDS - 10 });
+        expect(await failure(subject.store.signDigest('0123456789abcdef0123456789abcdef', alg, Buffer.alloc(algorithmSpec(alg).digestLength)))).toBe('not_found');
+        expect(await failure(subject.store.signDigest(version.kid, alg, Buffer.alloc(algorithmSpec(alg).digestLength + 1)))).toBe('bad_parameter');
+      });
+    });
+  });
+}
