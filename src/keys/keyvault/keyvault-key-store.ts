@@ -145,15 +145,28 @@ export class KeyVaultKeyStore implements KeyStore {
   }
 
   async signDigest(kid: string, alg: JwsAlgorithm, digest: Buffer): Promise<Buffer> {
-    const result = await this.run('sign', kid, (abortSignal) => this.cryptoClient(kid).sign(alg as SignatureAlgorithm, digest, { abortSignal }));
+    const result = await this.forgetUnknown(kid, this.run('sign', kid, (abortSignal) => this.cryptoClient(kid).sign(alg as SignatureAlgorithm, digest, { abortSignal })));
     return Buffer.from(result.result);
   }
 
   async verifyDigest(kid: string, alg: JwsAlgorithm, digest: Buffer, signature: Buffer): Promise<boolean> {
-    const result = await this.run('verify', kid, (abortSignal) =>
+    const result = await this.forgetUnknown(kid, this.run('verify', kid, (abortSignal) =>
       this.cryptoClient(kid).verify(alg as SignatureAlgorithm, digest, signature, { abortSignal }),
-    );
+    ));
     return result.result;
+  }
+
+  /** A kid the vault does not know must not leave a cached client behind (no growth from bad kids). */
+  private async forgetUnknown<T>(kid: string, pending: Promise<T>): Promise<T> {
+    try {
+      return await pending;
+    } catch (error: unknown) {
+      if (isKeyStoreError(error) && error.failure === 'not_found') {
+        this.cryptoClients.delete(kid);
+        this.keys.delete(kid);
+      }
+      throw error;
+    }
   }
 
   /** True when the key exists (any version); false on 404. Other failures propagate. */

@@ -70,8 +70,11 @@ export class KeyVaultDouble {
     };
   }
 
+  /** Milliseconds since the epoch as the vault sees them; tests may tie it to a ManualClock. */
+  clock: () => number = () => Date.now();
+
   nowSeconds(): number {
-    return Math.floor(Date.now() / 1000) + this.clockOffsetSeconds;
+    return Math.floor(this.clock() / 1000) + this.clockOffsetSeconds;
   }
 
   async start(): Promise<this> {
