@@ -157,6 +157,18 @@ describe('403, 404 and 400', () => {
     expect((await failureOf(own.signDigest(v.kid, 'RS256', digest))).failure).toBe('expired');
   });
 
+  it("refuses to sign with a key whose key_ops lack 'sign' (created outside the app), without calling", async () => {
+    const name = uniqueKeyName('verify-only');
+    const created = await vault.state.create(name, { kty: 'RSA', keyOps: ['verify'] }, vault.nowSeconds() - 60);
+    const own = storeOnDouble(vault, name);
+    await own.listVersions();
+    const before = vault.counters.get('sign');
+    const failure = await failureOf(own.signDigest(created.version, 'RS256', digest));
+    expect(failure.failure).toBe('bad_parameter');
+    expect(failure.message).toContain('key_ops');
+    expect(vault.counters.get('sign')).toBe(before);
+  });
+
   it("maps 404 to 'not_found' and a wrong digest length to 'bad_parameter', neither retried", async () => {
     expect((await failureOf(store.signDigest('0123456789abcdef0123456789abcdef', 'RS256', digest))).failure).toBe('not_found');
     const before = vault.counters.get('sign');

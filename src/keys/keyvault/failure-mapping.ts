@@ -35,10 +35,10 @@ function forbiddenFailure(info: VaultErrorInfo, subject: FailureSubject): KeySto
   if (info.innerCode === 'KeyDisabled' || /disabled key/i.test(evidence)) {
     return new KeyStoreError('disabled', `Key Vault refused to ${subject.operation} with ${what}: the version is disabled.`);
   }
-  if (/not ?yet ?valid|\bnbf\b|before/i.test(evidence)) {
+  if (/not ?yet ?valid|\bnbf\b/i.test(evidence)) {
     return new KeyStoreError('not_yet_valid', `Key Vault refused to ${subject.operation} with ${what}: it is not valid yet (nbf).`);
   }
-  if (/expired|\bexp\b/i.test(evidence)) {
+  if (/expired/i.test(evidence)) {
     return new KeyStoreError('expired', `Key Vault refused to ${subject.operation} with ${what}: it has expired (exp).`);
   }
   const role = ROLE_FOR[subject.operation];
@@ -65,6 +65,8 @@ export function toKeyStoreError(info: VaultErrorInfo, subject: FailureSubject, c
       return /expired/i.test(info.vaultMessage)
         ? new KeyStoreError('expired', `${what} has expired (exp).`, { cause })
         : new KeyStoreError('not_yet_valid', `${what} is not valid yet (nbf).`, { cause });
+    case 'key_ops':
+      return new KeyStoreError('bad_parameter', `${what} does not allow '${subject.operation}' (its key_ops); create versions with sign and verify.`, { cause });
     case 'other':
       return new KeyStoreError('unavailable', `Key Vault '${subject.operation}' on ${what} failed unexpectedly.`, { retryAfterSeconds, cause });
     case 'http':

@@ -30,6 +30,7 @@ export interface KeyVaultKeyStoreOptions {
 }
 
 const KEY_OPS = ['sign', 'verify'];
+const KEY_READ_CONCURRENCY = 8;
 
 export class KeyVaultKeyStore implements KeyStore {
   readonly kind = 'keyvault' as const;
@@ -70,7 +71,13 @@ export class KeyVaultKeyStore implements KeyStore {
       }
       return all;
     });
-    return Promise.all(listed.map((properties) => this.describeVersion(properties)));
+    // New versions need one key read each; a few at a time, so a long history is no burst.
+    const described: KeyVersion[] = [];
+    for (let index = 0; index < listed.length; index += KEY_READ_CONCURRENCY) {
+      const batch = listed.slice(index, index + KEY_READ_CONCURRENCY);
+      described.push(...(await Promise.all(batch.map((properties) => this.describeVersion(properties)))));
+    }
+    return described;
   }
 
   /** Reads the version's key once; later listings only refresh its attributes. */

@@ -11,6 +11,7 @@ export type VaultErrorKind =
   | 'credential' // no token could be obtained
   | 'challenge' // the vault's challenge did not match its host (emulators)
   | 'local_validity' // the SDK refused before calling: outside nbf/exp by its own clock
+  | 'key_ops' // the SDK refused before calling: the key's key_ops lack the operation
   | 'other';
 
 export interface VaultErrorInfo {
@@ -69,6 +70,9 @@ export function describeVaultError(error: unknown): VaultErrorInfo {
   if (/challenge resource .* does not match/i.test(message)) return { kind: 'challenge', vaultMessage: message };
   if (/can't be used before|expired at/i.test(message) && !('statusCode' in fields)) {
     return { kind: 'local_validity', vaultMessage: message };
+  }
+  if (/Operation \w+ is not supported on key/i.test(message) && !('statusCode' in fields)) {
+    return { kind: 'key_ops', vaultMessage: message };
   }
   const status = typeof fields.statusCode === 'number' ? fields.statusCode : undefined;
   if (status !== undefined) {
