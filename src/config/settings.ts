@@ -72,6 +72,9 @@ const DEFAULTS = {
   LOCAL_AUDIENCE: 'api://local-dev',
 } as const;
 
+/** Defaults of settings that function bindings read as `%NAME%` (the embedded host resolves them). */
+export const SETTING_DEFAULTS: Readonly<Record<string, string>> = { ROTATION_SCHEDULE: DEFAULTS.ROTATION_SCHEDULE };
+
 /** JWKS is never cached longer than APIM's own refresh period. */
 const MAX_JWKS_MAX_AGE_SECONDS = 3600;
 
