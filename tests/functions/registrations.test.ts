@@ -1,0 +1,52 @@
+import { execFileSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+
+/**
+ * Proof that Core Tools would see the same app: the compiled entry points (package.json `main`) are
+ * loaded in a fresh process with the stand-in for the Functions worker, and the full list of what
+ * they register is compared with this table — the single place to update when a function is added.
+ */
+const EXPECTED = [
+  { name: 'health', trigger: 'http', route: 'health', methods: ['GET'], authLevel: 'anonymous' },
+  { name: 'jwks', trigger: 'http', route: '.well-known/jwks.json', methods: ['GET'], authLevel: 'anonymous' },
+  { name: 'keys', trigger: 'http', route: 'keys', methods: ['GET'], authLevel: 'anonymous' },
+  { name: 'openidConfiguration', trigger: 'http', route: '.well-known/openid-configuration', methods: ['GET'], authLevel: 'anonymous' },
+  { name: 'sign', trigger: 'http', route: 'sign', methods: ['POST'], authLevel: 'anonymous' },
+  { name: 'verify', trigger: 'http', route: 'verify', methods: ['POST'], authLevel: 'anonymous' },
+];
+
+const APP_ROOT = resolve(__dirname, '..', '..');
+
+function registered(): Array<Record<string, unknown>> {
+  const script = `
+    const { loadRegistrations } = require(${JSON.stringify(join(APP_ROOT, 'dist', 'devhost', 'registry.js'))});
+    const list = loadRegistrations(${JSON.stringify(APP_ROOT)}, process.env).map(({ handler, ...rest }) => ({ ...rest, handler: typeof handler }));
+    process.stdout.write(JSON.stringify(list));`;
+  const output = execFileSync(process.execPath, ['-e', script], { env: { ...process.env, AzureWebJobsStorage: '' }, encoding: 'utf8' });
+  return JSON.parse(output) as Array<Record<string, unknown>>;
+}
+
+describe('function registrations (what Core Tools indexes)', () => {
+  const functions = registered();
+
+  it('registers exactly the expected functions with their triggers, routes, methods and auth levels', () => {
+    const simplified = functions
+      .map(({ handler: _h, rawSchedule, schedule, runOnStartup, ...rest }) =>
+        rest.trigger === 'timer' ? { ...rest, rawSchedule, runOnStartup } : rest,
+      )
+      .sort((a, b) => String(a.name).localeCompare(String(b.name)));
+    expect(simplified).toEqual([...EXPECTED].sort((a, b) => a.name.localeCompare(b.name)));
+  });
+
+  it('gives every function a handler and keeps HTTP functions anonymous (a Logic App with managed identity needs it)', () => {
+    for (const f of functions) {
+      expect(f.handler).toBe('function');
+      if (f.trigger === 'http') expect(f.authLevel).toBe('anonymous');
+    }
+  });
+
+  it('points package.json main at the compiled functions', () => {
+    const pkg = require(join(APP_ROOT, 'package.json')) as { main: string };
+    expect(pkg.main).toBe('dist/functions/*.js');
+  });
+});
