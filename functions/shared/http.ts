@@ -2,7 +2,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { getServices, type Services } from '../../src/app/services';
 import type { Caller } from '../../src/auth/caller';
 import type { Operation } from '../../src/config/caller-policy';
-import { ServiceError, toProblem, toServiceError } from '../../src/errors';
+import { ConfigError, ServiceError, toProblem, toServiceError } from '../../src/errors';
 import { parseBody, type ParsedBody } from '../../src/http/body';
 
 export interface PublicInput {
@@ -73,6 +73,8 @@ function guarded(run: (request: HttpRequest, context: InvocationContext, service
             function: context.functionName,
             code: serviceError.code,
             cause: cause instanceof Error ? cause.name : typeof cause,
+            // Configuration errors quote setting names only and say what to do (e.g. a missing Key Vault key).
+            ...(cause instanceof ConfigError ? { detail: cause.message } : {}),
           }),
         );
       }
