@@ -1,4 +1,5 @@
 import type { Services } from './services';
+import { rotationCheck } from '../rotation/health';
 
 export type CheckStatus = 'ok' | 'warning' | 'failing';
 
@@ -47,6 +48,7 @@ export const defaultContributors: Record<string, HealthContributor> = {
   keyStore: keyStoreCheck,
   signingKey: signingKeyCheck,
   revocation: revocationCheck,
+  rotation: rotationCheck,
 };
 
 export async function buildHealthReport(

@@ -7,6 +7,9 @@ import { KeyRing } from '../keys/key-ring';
 import type { KeyStore } from '../keys/key-store';
 import { noRevocations, type RevocationService, type RevocationView } from '../revocation/revocation';
 import { createKeyStore } from './key-store-factory';
+import { FileLock, ProcessLock, type RotationLock } from '../rotation/lock';
+import type { RotationDependencies } from '../rotation/rotate';
+import { RotationStatus } from '../rotation/status';
 import { ensureSigningKey } from './bootstrap';
 
 /** Everything a handler needs, built once per process from the settings. */
@@ -19,6 +22,7 @@ export interface Services {
   authenticator: Authenticator;
   revocations: RevocationView;
   revocationService?: RevocationService;
+  rotation: RotationDependencies;
   close(): Promise<void>;
 }
 
@@ -28,7 +32,11 @@ export interface ServiceOverrides {
   store?: KeyStore;
   authenticator?: Authenticator;
   revocationService?: RevocationService;
+  rotationLock?: RotationLock;
 }
+
+/** A rotation lock file older than this belonged to a run that died; runs take seconds. */
+const STALE_ROTATION_LOCK_MS = 5 * 60 * 1000;
 
 const MIN_REFRESH_MS = 1000;
 const MAX_REFRESH_MS = 5 * 60 * 1000;
@@ -61,6 +69,22 @@ export async function createServices(env: Environment, overrides: ServiceOverrid
   await ensureSigningKey(store, ring, clock, config, logger);
   const authenticator = overrides.authenticator ?? new LocalDeveloperAuthenticator(config.audiences);
   const revocationService = overrides.revocationService;
+  const rotationLock =
+    overrides.rotationLock ??
+    (store.kind === 'embedded' ? new FileLock(config.localKeystore.dir, STALE_ROTATION_LOCK_MS, () => Date.now()) : new ProcessLock());
+  const rotation: RotationDependencies = {
+    store,
+    ring,
+    clock,
+    logger,
+    lock: rotationLock,
+    status: new RotationStatus(),
+    policy: {
+      alg: config.alg,
+      intervalSeconds: Math.round(config.rotation.intervalMs / 1000),
+      propagationSeconds: Math.round(config.rotation.propagationMs / 1000),
+    },
+  };
   return {
     config,
     clock,
@@ -70,6 +94,7 @@ export async function createServices(env: Environment, overrides: ServiceOverrid
     authenticator,
     revocations: revocationService ?? noRevocations,
     revocationService,
+    rotation,
     close: async () => {
       await revocationService?.close();
     },

@@ -10,6 +10,8 @@ const EXPECTED = [
   { name: 'health', trigger: 'http', route: 'health', methods: ['GET'], authLevel: 'anonymous' },
   { name: 'jwks', trigger: 'http', route: '.well-known/jwks.json', methods: ['GET'], authLevel: 'anonymous' },
   { name: 'keys', trigger: 'http', route: 'keys', methods: ['GET'], authLevel: 'anonymous' },
+  { name: 'rotateKeys', trigger: 'timer', rawSchedule: '%ROTATION_SCHEDULE%', runOnStartup: false },
+  { name: 'rotateKeysNow', trigger: 'http', route: 'keys/rotate', methods: ['POST'], authLevel: 'anonymous' },
   { name: 'openidConfiguration', trigger: 'http', route: '.well-known/openid-configuration', methods: ['GET'], authLevel: 'anonymous' },
   { name: 'sign', trigger: 'http', route: 'sign', methods: ['POST'], authLevel: 'anonymous' },
   { name: 'verify', trigger: 'http', route: 'verify', methods: ['POST'], authLevel: 'anonymous' },
