@@ -19,12 +19,14 @@ export interface FaultSettings {
 export interface CounterReport {
   counts: Record<string, number>;
   serviceMs: Record<string, number>;
+  waitedMs: Record<string, number>;
 }
 
 export function counterReport(vault: KeyVaultDouble): CounterReport {
   const counts = vault.counters.snapshot();
   const serviceMs = Object.fromEntries(VAULT_OPERATIONS.map((operation) => [operation, vault.counters.serviceTimeMs(operation)]));
-  return { counts, serviceMs };
+  const waitedMs = Object.fromEntries(VAULT_OPERATIONS.map((operation) => [operation, vault.counters.waitTimeMs(operation)]));
+  return { counts, serviceMs, waitedMs };
 }
 
 function applyFaults(vault: KeyVaultDouble, settings: FaultSettings): void {

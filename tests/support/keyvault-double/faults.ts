@@ -118,6 +118,16 @@ export class FaultPlan {
 export class CallCounters {
   private counts = new Map<CountedOperation, number>();
   private serviceMs = new Map<CountedOperation, number>();
+  private waitedMs = new Map<CountedOperation, number>();
+
+  /** Injected latency as actually slept (timers overshoot): benchmarks subtract the real figure. */
+  addWaitTime(operation: CountedOperation, ms: number): void {
+    this.waitedMs.set(operation, (this.waitedMs.get(operation) ?? 0) + ms);
+  }
+
+  waitTimeMs(operation: CountedOperation): number {
+    return this.waitedMs.get(operation) ?? 0;
+  }
 
   /** Time the double itself spent serving (crypto, JSON), injected latency excluded: benchmarks subtract it. */
   addServiceTime(operation: CountedOperation, ms: number): void {
@@ -144,5 +154,6 @@ export class CallCounters {
   reset(): void {
     this.counts.clear();
     this.serviceMs.clear();
+    this.waitedMs.clear();
   }
 }

@@ -118,7 +118,11 @@ export function createVaultServer(options: VaultServerOptions): https.Server {
     }
     counters.increment(matched.operation);
     const wait = faults.takeDelay(matched.operation);
-    if (wait > 0) await sleep(wait, undefined, { signal: closing.signal });
+    if (wait > 0) {
+      const sleepStarted = performance.now();
+      await sleep(wait, undefined, { signal: closing.signal });
+      counters.addWaitTime(matched.operation, performance.now() - sleepStarted);
+    }
     if (faults.outage) {
       request.socket.destroy();
       return;
