@@ -1,7 +1,7 @@
 /**
  * Runs the Key Vault double as its own process (compiled: node dist/tests/support/keyvault-double/main.js).
- * Prints one JSON line with its addresses, then serves until SIGTERM/SIGINT or stdin closes.
- * Options: --page-size N.
+ * Prints one JSON line with its addresses, then serves until SIGTERM/SIGINT.
+ * Options: --page-size N; --exit-with-parent (also stop when stdin closes).
  */
 import { startKeyVaultDouble } from './index';
 import { startControlServer } from './control-server';
@@ -22,8 +22,11 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  process.stdin.on('end', stop);
-  process.stdin.resume();
+  if (process.argv.includes('--exit-with-parent')) {
+    // Started by a launcher over a pipe: when the launcher goes, so does the double.
+    process.stdin.on('end', stop);
+    process.stdin.resume();
+  }
 }
 
 /** This file's path, for launchers (importing it also makes the compiler emit it). */

@@ -23,7 +23,7 @@ export class RemoteKeyVaultDouble {
 
   static async spawn(options: { pageSize?: number } = {}): Promise<RemoteKeyVaultDouble> {
     const script = DOUBLE_PROCESS_SCRIPT;
-    const args = options.pageSize ? [script, '--page-size', String(options.pageSize)] : [script];
+    const args = [script, '--exit-with-parent', ...(options.pageSize ? ['--page-size', String(options.pageSize)] : [])];
     const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     const first = await new Promise<string>((resolve, reject) => {
