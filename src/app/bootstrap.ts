@@ -3,17 +3,37 @@ import { nowSeconds, type Clock } from '../clock';
 import type { AppConfig } from '../config/settings';
 import type { KeyRing } from '../keys/key-ring';
 import type { KeyStore } from '../keys/key-store';
+import type { RotationLock } from '../rotation/lock';
+
+const LOCK_RETRIES = 50;
+const LOCK_RETRY_DELAY_MS = 100;
+
+function hasSigner(ring: KeyRing): boolean {
+  return ring.phases().some((p) => p.phase === 'active' || p.phase === 'announced');
+}
 
 /**
- * A brand-new store has no key: the embedded store makes its first version at once (active now) so
- * `npm start` works offline. Key Vault keys are created by the deployment or, when
+ * A brand-new embedded store has no key: its first version is made at once (active now) so
+ * `npm start` works offline. Under the rotation lock, so instances starting together on one folder
+ * make one key, not one each. Key Vault keys are created by the deployment or, with
  * KEY_VAULT_CREATE_KEY=true, by the adapter's own start-up check.
  */
-export async function ensureSigningKey(store: KeyStore, ring: KeyRing, clock: Clock, config: AppConfig, logger: Logger): Promise<void> {
+export async function ensureSigningKey(store: KeyStore, ring: KeyRing, clock: Clock, config: AppConfig, logger: Logger, lock: RotationLock): Promise<void> {
   await ring.ready();
-  const hasSigner = ring.phases().some((p) => p.phase === 'active' || p.phase === 'announced');
-  if (hasSigner || store.kind !== 'embedded') return;
-  const version = await store.createVersion({ notBefore: nowSeconds(clock), tags: { origin: 'bootstrap', alg: config.alg } });
-  logger.log('info', 'keys.bootstrap', { kid: version.kid, alg: version.alg });
-  await ring.refresh();
+  if (hasSigner(ring) || store.kind !== 'embedded') return;
+  for (let attempt = 0; attempt < LOCK_RETRIES; attempt += 1) {
+    const done = await lock.withLock(async () => {
+      await ring.refresh();
+      if (hasSigner(ring)) return true;
+      const version = await store.createVersion({ notBefore: nowSeconds(clock), tags: { origin: 'bootstrap', alg: config.alg } });
+      logger.log('info', 'keys.bootstrap', { kid: version.kid, alg: version.alg });
+      await ring.refresh();
+      return true;
+    });
+    if (done) return;
+    // Another instance holds the lock and is probably creating the key right now.
+    await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_DELAY_MS));
+    await ring.refresh();
+    if (hasSigner(ring)) return;
+  }
 }

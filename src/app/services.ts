@@ -66,12 +66,12 @@ export async function createServices(env: Environment, overrides: ServiceOverrid
     },
     logger,
   );
-  await ensureSigningKey(store, ring, clock, config, logger);
   const authenticator = overrides.authenticator ?? new LocalDeveloperAuthenticator(config.audiences);
   const revocationService = overrides.revocationService;
   const rotationLock =
     overrides.rotationLock ??
     (store.kind === 'embedded' ? new FileLock(config.localKeystore.dir, STALE_ROTATION_LOCK_MS, () => Date.now()) : new ProcessLock());
+  await ensureSigningKey(store, ring, clock, config, logger, rotationLock);
   const rotation: RotationDependencies = {
     store,
     ring,
