@@ -4,6 +4,9 @@ import { nextOccurrence, parseNcrontab } from './ncrontab';
 import type { Registration } from './registry';
 import type { HostLog } from './host-log';
 
+/** setTimeout's ceiling (about 24.8 days); a yearly or monthly schedule is further away than that. */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
 /**
  * Runs timer functions on their NCRONTAB schedules like the Functions host: one run at a time per
  * function (a late tick is skipped, not queued), a Timer object with isPastDue and scheduleStatus.
@@ -24,6 +27,15 @@ export class TimerScheduler {
         if (this.stopped) return;
         const next = nextOccurrence(schedule, Date.now());
         if (next === undefined) return;
+        if (next - Date.now() > MAX_TIMER_DELAY_MS) {
+          // Node runs a longer timeout after 1 ms instead: get there in hops, then arm for real.
+          const hop = setTimeout(() => {
+            this.timers.delete(hop);
+            arm();
+          }, MAX_TIMER_DELAY_MS);
+          this.timers.add(hop);
+          return;
+        }
         const timer = setTimeout(() => {
           this.timers.delete(timer);
           const following = nextOccurrence(schedule, next);

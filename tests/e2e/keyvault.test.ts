@@ -69,8 +69,7 @@ afterEach(() => vault.faults.clear());
 
 describe('Key Vault mode over HTTP', () => {
   it('creates the missing key when KEY_VAULT_CREATE_KEY=true and signs with it through Key Vault', async () => {
-    expect(vault.state.listByVersionId(KEY_NAME)).toBeUndefined();
-    const { token, kid } = await sign(); // services start on the first request
+    const { token, kid } = await sign(); // services start at the latest with the first request
     const versions = vault.state.listByVersionId(KEY_NAME) ?? [];
     expect(versions).toHaveLength(1);
     expect(kid).toBe(versions[0].version);
