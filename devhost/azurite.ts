@@ -88,7 +88,9 @@ export async function startAzurite(options: { blobPort: number; queuePort: numbe
  * well-known ports, reusing one the developer already runs.
  */
 export async function ensureAzurite(env: NodeJS.ProcessEnv, appRoot: string): Promise<AzuriteHandle | undefined> {
-  if (env.AzureWebJobsStorage?.trim() !== 'UseDevelopmentStorage=true') return undefined;
+  // Unset means the same as UseDevelopmentStorage=true locally (the app's default).
+  const storage = env.AzureWebJobsStorage?.trim() || 'UseDevelopmentStorage=true';
+  if (storage !== 'UseDevelopmentStorage=true' || env.AzureWebJobsStorage__accountName) return undefined;
   if (await portAnswers(10002)) return undefined;
   return startAzurite({ blobPort: 10000, queuePort: 10001, tablePort: 10002, location: join(appRoot, '.azurite') });
 }

@@ -1,6 +1,8 @@
 import { consoleLogger, type Logger } from '../audit';
 import type { Authenticator } from '../auth/caller';
+import { EntraAuthenticator } from '../auth/entra-authenticator';
 import { LocalDeveloperAuthenticator } from '../auth/local-authenticator';
+import { createRevocationService } from '../revocation/create-revocation-service';
 import { systemClock, type Clock } from '../clock';
 import { loadConfig, type AppConfig, type Environment } from '../config/settings';
 import { KeyRing } from '../keys/key-ring';
@@ -66,8 +68,8 @@ export async function createServices(env: Environment, overrides: ServiceOverrid
     },
     logger,
   );
-  const authenticator = overrides.authenticator ?? new LocalDeveloperAuthenticator(config.audiences);
-  const revocationService = overrides.revocationService;
+  const authenticator = overrides.authenticator ?? createAuthenticator(config, clock);
+  const revocationService = overrides.revocationService ?? (await createRevocationService(config, env, clock, logger));
   const rotationLock =
     overrides.rotationLock ??
     (store.kind === 'embedded' ? new FileLock(config.localKeystore.dir, STALE_ROTATION_LOCK_MS, () => Date.now()) : new ProcessLock());
@@ -99,6 +101,18 @@ export async function createServices(env: Environment, overrides: ServiceOverrid
       await revocationService?.close();
     },
   };
+}
+
+function createAuthenticator(config: AppConfig, clock: Clock): Authenticator {
+  if (config.authMode === 'none') return new LocalDeveloperAuthenticator(config.audiences);
+  // loadConfig guarantees both are set with AUTH_MODE=entra.
+  return new EntraAuthenticator({
+    tenantId: config.auth.tenantId ?? '',
+    audience: config.auth.audience ?? '',
+    authorityHost: config.auth.authorityHost,
+    policy: config.auth.callerPolicy,
+    clock,
+  });
 }
 
 let shared: Promise<Services> | undefined;

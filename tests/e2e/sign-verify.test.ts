@@ -22,7 +22,6 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
     JWT_AUDIENCES: `${AUDIENCE},api://billing`,
     JWT_CLOCK_SKEW: 'PT1S',
     JWT_ISSUER: ISSUER,
-    AzureWebJobsStorage: '',
     ...extra,
   };
 }

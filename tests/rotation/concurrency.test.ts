@@ -13,6 +13,7 @@ import { startKeyVaultDouble, type KeyVaultDouble } from '../support/keyvault-do
 import { assertTestCaTrusted, uniqueKeyName, useDoubleManagedIdentity } from '../support/keyvault-double/adapter-fixture';
 
 const DAY = 86_400_000;
+const STORAGE = process.env.AZURITE_CONNECTION_STRING ?? '';
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -44,7 +45,7 @@ describe('rotation on many instances', () => {
   it('embedded: concurrent runs on instances sharing a folder create exactly one successor', async () => {
     const dir = tempDir();
     const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
-    const env = { LOCAL_KEYSTORE_DIR: dir };
+    const env = { LOCAL_KEYSTORE_DIR: dir, AzureWebJobsStorage: STORAGE };
     const instances = await Promise.all(
       [1, 2, 3].map(() => createServices(env, { clock, logger: silentLogger, store: new EmbeddedKeyStore({ dir, alg: 'RS256', clock }) })),
     );
@@ -62,7 +63,7 @@ describe('rotation on many instances', () => {
   it('embedded: emergency rotation invalidates the old key at once and keeps signing', async () => {
     const dir = tempDir();
     const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
-    const services = await createServices({ LOCAL_KEYSTORE_DIR: dir }, { clock, logger: silentLogger, store: new EmbeddedKeyStore({ dir, alg: 'RS256', clock }) });
+    const services = await createServices({ LOCAL_KEYSTORE_DIR: dir, AzureWebJobsStorage: STORAGE }, { clock, logger: silentLogger, store: new EmbeddedKeyStore({ dir, alg: 'RS256', clock }) });
     const before = await signAndVerify(services);
     expect(before.active).toBe(true);
     const result = await emergencyRotate(services.rotation, 'private key exposed in a log', 'admin-test');
@@ -87,7 +88,7 @@ describe('rotation on many instances', () => {
 
     it('concurrent runs on separate instances leave exactly one announced successor and never touch the active key', async () => {
       const keyName = uniqueKeyName('rotation');
-      const env = { ...vault.environment(keyName), KEY_VAULT_CREATE_KEY: 'true', ROTATION_INTERVAL: 'PT20S', ROTATION_PROPAGATION: 'PT5S', JWT_MAX_TTL: 'PT10S', JWT_DEFAULT_TTL: 'PT5S' };
+      const env = { ...vault.environment(keyName), KEY_VAULT_CREATE_KEY: 'true', AzureWebJobsStorage: STORAGE, ROTATION_INTERVAL: 'PT20S', ROTATION_PROPAGATION: 'PT5S', JWT_MAX_TTL: 'PT10S', JWT_DEFAULT_TTL: 'PT5S' };
       const offset = { ms: 0 };
       const clock = { nowMs: () => systemClock.nowMs() + offset.ms };
       const first = await createServices(env, { clock, logger: silentLogger });

@@ -15,7 +15,7 @@ describe('rotation simulation (injected clock)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kvjwt-sim-'));
     dirs.push(dir);
     const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
-    const env = { LOCAL_KEYSTORE_DIR: dir, JWT_ISSUER: 'https://jwt.test/api', JWT_AUDIENCES: 'api://orders' };
+    const env = { LOCAL_KEYSTORE_DIR: dir, JWT_ISSUER: 'https://jwt.test/api', JWT_AUDIENCES: 'api://orders', AzureWebJobsStorage: process.env.AZURITE_CONNECTION_STRING ?? '' };
     const result = await simulateRotation({
       env,
       clock,

@@ -29,7 +29,7 @@ export const allHostLogs: string[] = [];
  */
 export async function startHost(options: StartHostOptions = {}): Promise<RunningHost> {
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run "npm run build" first (npm test does).`);
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', AzureWebJobsStorage: '', ...options.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', AzureWebJobsStorage: process.env.AZURITE_CONNECTION_STRING, ...options.env };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
   const child: ChildProcess = spawn(process.execPath, [ENTRY], { cwd: options.cwd ?? APP_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

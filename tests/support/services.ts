@@ -1,18 +1,39 @@
 /**
- * Outside services shared by every test file of one jest run. Start functions set environment
- * variables (inherited by jest workers) so tests can find them; stop functions run at teardown.
+ * Outside services shared by every test file of one jest run, started in globalSetup: one Azurite
+ * (the real storage emulator, from npm) on free loopback ports. Its connection string reaches the
+ * workers and the hosts they start through AZURITE_CONNECTION_STRING.
  */
-type Stop = () => Promise<void>;
+import { createServer, type AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAzurite } from '../../devhost/azurite';
 
-const stops: Stop[] = [];
+type Stop = () => Promise<void>;
 
 declare global {
   // eslint-disable-next-line no-var
   var __kvJwtSharedStops: Stop[] | undefined;
 }
 
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
 export async function startSharedServices(): Promise<void> {
+  const stops: Stop[] = [];
   globalThis.__kvJwtSharedStops = stops;
+  const location = mkdtempSync(join(tmpdir(), 'kvjwt-azurite-'));
+  const azurite = await startAzurite({ blobPort: await freePort(), queuePort: await freePort(), tablePort: await freePort(), location });
+  process.env.AZURITE_CONNECTION_STRING = azurite.connectionString;
+  stops.push(async () => {
+    await azurite.stop();
+    rmSync(location, { recursive: true, force: true });
+  });
 }
 
 export async function stopSharedServices(): Promise<void> {

@@ -1,0 +1,43 @@
+import { TableClient } from '@azure/data-tables';
+import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { Logger } from '../audit';
+import type { Clock } from '../clock';
+import type { AppConfig, Environment } from '../config/settings';
+import { TableRevocationService } from './table-revocation-service';
+
+const SYNC_INTERVAL_MS = 1000;
+
+function credential(config: AppConfig, env: Environment): TokenCredential {
+  if (env.IDENTITY_ENDPOINT || env.MSI_ENDPOINT) {
+    return config.keyVault.managedIdentityClientId ? new ManagedIdentityCredential(config.keyVault.managedIdentityClientId) : new ManagedIdentityCredential();
+  }
+  return new DefaultAzureCredential();
+}
+
+/**
+ * The table client from the settings: REVOCATION_TABLE_URL with the managed identity, else the
+ * identity-based host storage account (AzureWebJobsStorage__accountName), else the
+ * AzureWebJobsStorage connection string (Azurite locally). No storage configured → undefined.
+ */
+export function revocationTableClient(config: AppConfig, env: Environment): TableClient | undefined {
+  const table = config.storage.revocationTableName;
+  if (config.storage.revocationTableUrl) return new TableClient(config.storage.revocationTableUrl, table, credential(config, env));
+  if (config.storage.accountName) return new TableClient(`https://${config.storage.accountName}.table.core.windows.net`, table, credential(config, env));
+  const connection = config.storage.connectionString;
+  if (!connection) return undefined;
+  return TableClient.fromConnectionString(connection, table, { allowInsecureConnection: /http:\/\/(127\.0\.0\.1|localhost)/.test(connection) || connection.startsWith('UseDevelopmentStorage') });
+}
+
+export async function createRevocationService(config: AppConfig, env: Environment, clock: Clock, logger: Logger): Promise<TableRevocationService | undefined> {
+  const client = revocationTableClient(config, env);
+  if (!client) return undefined;
+  const service = new TableRevocationService({
+    client,
+    clock,
+    logger,
+    coverSeconds: Math.ceil((config.maxTtlMs + config.clockSkewMs) / 1000),
+    syncIntervalMs: SYNC_INTERVAL_MS,
+  });
+  await service.start();
+  return service;
+}
