@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getServices, type Services } from '../../src/app/services';
+import { audit } from '../../src/audit';
 import type { Caller } from '../../src/auth/caller';
 import type { Operation } from '../../src/config/caller-policy';
 import { ConfigError, ServiceError, toProblem, toServiceError } from '../../src/errors';
@@ -45,7 +46,14 @@ export async function readBody(request: HttpRequest, maxBytes: number): Promise<
 /** A route for callers allowed `operation` (authenticated and authorized before the handler runs). */
 export function httpHandler(operation: Operation, handler: (input: CallerInput) => Promise<HttpResponseInit>): HttpFunction {
   return guarded(async (request, context, services) => {
-    const caller = await services.authenticator.authenticate({ headers: request.headers }, operation);
+    let caller: Caller;
+    try {
+      caller = await services.authenticator.authenticate({ headers: request.headers }, operation);
+    } catch (error: unknown) {
+      const refused = toServiceError(error);
+      audit(services.logger, { operation: 'auth', outcome: 'refused', code: refused.code, detail: `${context.functionName}:${operation}` });
+      throw refused;
+    }
     return handler({ request, context, services, caller });
   });
 }

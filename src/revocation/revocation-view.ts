@@ -35,7 +35,7 @@ export class RevocationSnapshot {
   isRevoked(token: RevocationSubject): boolean {
     if (token.jti !== undefined && this.jtis.has(token.jti)) return true;
     const issuedAt = token.iat ?? Number.NEGATIVE_INFINITY;
-    if (issuedAt <= this.allBefore) return true;
+    if (Number.isFinite(this.allBefore) && issuedAt <= this.allBefore) return true;
     if (token.sub !== undefined) {
       const cutoff = this.subjects.get(token.sub);
       if (cutoff !== undefined && issuedAt <= cutoff) return true;

@@ -29,6 +29,8 @@ export interface RevocationService extends RevocationView {
   /** Revokes every token issued before `before` (Unix seconds): the big red button. */
   revokeAllBefore(before: number, by: string): Promise<void>;
   health(): RevocationHealth;
+  /** Deletes entries whose tokens have all expired; returns how many. */
+  removeExpired(): Promise<number>;
   /** Stops background refresh (tests, shutdown). */
   close(): Promise<void>;
 }

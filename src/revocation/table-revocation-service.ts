@@ -75,9 +75,11 @@ export class TableRevocationService implements RevocationService {
       try {
         const now = nowSeconds(this.options.clock);
         const entries: RevocationEntry[] = [];
-        for await (const entity of this.options.client.listEntities<StoredRevocation>({ queryOptions: { filter: `expires gt ${now}` } })) {
+        // Filtered here rather than with OData: `expires` may be stored as Int32, Int64 or Double
+        // depending on the writer, and typed comparisons differ between Azure and Azurite.
+        for await (const entity of this.options.client.listEntities<StoredRevocation>()) {
           const entry = toEntry(entity);
-          if (entry) entries.push(entry);
+          if (entry && entry.expires > now) entries.push(entry);
         }
         this.snapshot = new RevocationSnapshot(entries);
         this.lastSyncMs = this.options.clock.nowMs();
@@ -117,7 +119,8 @@ export class TableRevocationService implements RevocationService {
   async removeExpired(): Promise<number> {
     const now = nowSeconds(this.options.clock);
     let removed = 0;
-    for await (const entity of this.options.client.listEntities<StoredRevocation>({ queryOptions: { filter: `expires le ${now}` } })) {
+    for await (const entity of this.options.client.listEntities<StoredRevocation>()) {
+      if (Number(entity.expires) > now) continue;
       await this.options.client.deleteEntity(entity.partitionKey, entity.rowKey);
       removed += 1;
     }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { findSecretLeaks } from './secret-scan';
 
 export interface RunningHost {
   baseUrl: string;
@@ -71,6 +72,9 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
         clearTimeout(kill);
       }
       allHostLogs.push(output);
+      // Every end-to-end test doubles as a log audit: no token, key or secret in any line.
+      const leaks = findSecretLeaks(output);
+      if (leaks.length > 0) throw new Error(`The host logged secrets:\n${leaks.join('\n')}`);
     },
   };
 }
