@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAzurite } from '../../devhost/azurite';
+import { loadTestCaModule } from './keyvault-double/test-ca';
 
 type Stop = () => Promise<void>;
 
@@ -27,6 +28,7 @@ async function freePort(): Promise<number> {
 export async function startSharedServices(): Promise<void> {
   const stops: Stop[] = [];
   globalThis.__kvJwtSharedStops = stops;
+  await trustTestCaInWorkers();
   const location = mkdtempSync(join(tmpdir(), 'kvjwt-azurite-'));
   const azurite = await startAzurite({ blobPort: await freePort(), queuePort: await freePort(), tablePort: await freePort(), location });
   process.env.AZURITE_CONNECTION_STRING = azurite.connectionString;
@@ -34,6 +36,17 @@ export async function startSharedServices(): Promise<void> {
     await azurite.stop();
     rmSync(location, { recursive: true, force: true });
   });
+}
+
+/**
+ * The Key Vault double's certificate comes from a test CA that Node must trust from process start
+ * (NODE_EXTRA_CA_CERTS). `npm test` sets it before jest starts; for a plain `npx jest` the workers,
+ * started after this setup, inherit it from here. (A run in band stays in this process: use npm test.)
+ */
+async function trustTestCaInWorkers(): Promise<void> {
+  const testCa = loadTestCaModule();
+  await testCa.makeTestCa();
+  if (!testCa.isTestCaTrusted(process.env)) process.env.NODE_EXTRA_CA_CERTS = testCa.writeTrustBundle(process.env.NODE_EXTRA_CA_CERTS);
 }
 
 export async function stopSharedServices(): Promise<void> {
