@@ -87,6 +87,94 @@ function checkClaims(claims: JwtClaims, options: VerifyOptions, now: number, aud
   return tokenAudiences.some((aud) => typeof aud === 'string' && options.audiences.includes(aud)) ? undefined : 'wrong_audience';
 }
 
+interface Parsed {
+  kid: string;
+  alg: JwsAlgorithm;
+  signingInput: string;
+  payloadBytes: Buffer;
+  signature: Buffer;
+}
+
+type HeaderVerdict = { kid: string; alg: JwsAlgorithm } | { error: VerifyErrorCode };
+
+/**
+ * Tokens signed by one key share one header segment, so its verdict is cached: a base64 decode and
+ * a JSON parse saved per token. Bounded (untrusted input), and it only ever stores what
+ * checkHeader decided from the same bytes.
+ */
+const headerVerdicts = new Map<string, HeaderVerdict>();
+const MAX_CACHED_HEADERS = 256;
+
+function headerVerdict(segment: string): HeaderVerdict {
+  const cached = headerVerdicts.get(segment);
+  if (cached) return cached;
+  const header = parseObject(decodeBase64Url(segment));
+  const error = header ? checkHeader(header) : 'malformed';
+  const verdict: HeaderVerdict = error || !header ? { error: error ?? 'malformed' } : { kid: header.kid as string, alg: header.alg as JwsAlgorithm };
+  if (segment.length <= 512) {
+    if (headerVerdicts.size >= MAX_CACHED_HEADERS) headerVerdicts.clear();
+    headerVerdicts.set(segment, verdict);
+  }
+  return verdict;
+}
+
+/** Size, shape and header checks: everything that can be decided before a key is looked up. */
+function parse(token: unknown, options: VerifyOptions): Parsed | VerifyResult {
+  if (typeof token !== 'string' || token.length === 0) return inactive('malformed');
+  if (token.length > options.maxTokenBytes) return inactive('token_too_large');
+  const first = token.indexOf('.');
+  const second = token.indexOf('.', first + 1);
+  if (first <= 0 || second <= first + 1 || second === token.length - 1 || token.indexOf('.', second + 1) !== -1) {
+    return inactive('malformed');
+  }
+  const verdict = headerVerdict(token.slice(0, first));
+  if ('error' in verdict) return inactive(verdict.error);
+  const { kid, alg } = verdict;
+  const payloadBytes = decodeBase64Url(token.slice(first + 1, second));
+  const signature = decodeBase64Url(token.slice(second + 1));
+  if (!payloadBytes || !signature) return inactive('malformed', kid);
+  return { kid, alg, signingInput: token.slice(0, second), payloadBytes, signature };
+}
+
+function isResult(value: Parsed | VerifyResult): value is VerifyResult {
+  return (value as VerifyResult).active !== undefined;
+}
+
+/** Key checks, then (signature already checked) the claims and revocation. */
+function keyError(parsed: Parsed, ringKey: RingKey | undefined): VerifyResult | undefined {
+  if (!ringKey) return inactive('unknown_key', parsed.kid);
+  if (parsed.alg !== ringKey.version.alg) return inactive('alg_mismatch', parsed.kid);
+  if (!ringKey.version.enabled) return inactive('key_disabled', parsed.kid);
+  return undefined;
+}
+
+function afterSignature(parsed: Parsed, options: VerifyOptions, deps: VerifyDependencies, audience: string | undefined): VerifyResult {
+  const claims = parseObject(parsed.payloadBytes);
+  if (!claims) return inactive('malformed', parsed.kid);
+  const claimError = checkClaims(claims, options, nowSeconds(deps.clock), audience);
+  if (claimError) return inactive(claimError, parsed.kid);
+  const jti = typeof claims.jti === 'string' ? claims.jti : undefined;
+  const sub = typeof claims.sub === 'string' ? claims.sub : undefined;
+  const iat = typeof claims.iat === 'number' ? claims.iat : undefined;
+  if (deps.revocations.isRevoked({ jti, sub, iat })) return inactive('revoked', parsed.kid);
+  return { active: true, claims, kid: parsed.kid, alg: parsed.alg };
+}
+
+/**
+ * The synchronous hot path: verifies with cached keys only. Returns undefined when the answer
+ * needs I/O — an unknown kid (ring refresh) or VERIFY_MODE=keyvault (remote verify).
+ */
+export function verifyTokenCached(token: unknown, options: VerifyOptions, deps: VerifyDependencies, audience?: string): VerifyResult | undefined {
+  const parsed = parse(token, options);
+  if (isResult(parsed)) return parsed;
+  const ringKey = deps.ring.get(parsed.kid);
+  if (!ringKey || (deps.remoteVerify && !isHmac(parsed.alg))) return undefined;
+  const refused = keyError(parsed, ringKey);
+  if (refused) return refused;
+  if (!signatureIsValid(ringKey, parsed.alg, parsed.signingInput, parsed.signature)) return inactive('bad_signature', parsed.kid);
+  return afterSignature(parsed, options, deps, audience);
+}
+
 /**
  * Verifies a token by the RFC 8725 rules, in an order that never trusts unsigned data: size, shape,
  * header, key by kid, alg bound to the key, signature, and only then the claims and revocation.
@@ -97,42 +185,16 @@ export async function verifyToken(
   deps: VerifyDependencies,
   audience?: string,
 ): Promise<VerifyResult> {
-  if (typeof token !== 'string' || token.length === 0) return inactive('malformed');
-  if (token.length > options.maxTokenBytes) return inactive('token_too_large');
-  const first = token.indexOf('.');
-  const second = token.indexOf('.', first + 1);
-  if (first <= 0 || second <= first + 1 || second === token.length - 1 || token.indexOf('.', second + 1) !== -1) {
-    return inactive('malformed');
-  }
-  const header = parseObject(decodeBase64Url(token.slice(0, first)));
-  if (!header) return inactive('malformed');
-  const headerError = checkHeader(header);
-  if (headerError) return inactive(headerError);
-  const kid = header.kid as string;
-  const alg = header.alg as JwsAlgorithm;
-  const payloadBytes = decodeBase64Url(token.slice(first + 1, second));
-  const signature = decodeBase64Url(token.slice(second + 1));
-  if (!payloadBytes || !signature) return inactive('malformed', kid);
-
-  const ringKey = deps.ring.get(kid) ?? (await deps.ring.resolve(kid));
-  if (!ringKey) return inactive('unknown_key', kid);
-  if (alg !== ringKey.version.alg) return inactive('alg_mismatch', kid);
-  if (!ringKey.version.enabled) return inactive('key_disabled', kid);
-
-  const signingInput = token.slice(0, second);
+  const cached = verifyTokenCached(token, options, deps, audience);
+  if (cached) return cached;
+  const parsed = parse(token, options) as Parsed;
+  const ringKey = deps.ring.get(parsed.kid) ?? (await deps.ring.resolve(parsed.kid));
+  const refused = keyError(parsed, ringKey);
+  if (refused || !ringKey) return refused ?? inactive('unknown_key', parsed.kid);
   const valid =
-    deps.remoteVerify && !isHmac(alg)
-      ? await deps.remoteVerify(kid, alg, createHash(algorithmSpec(alg).hash).update(signingInput).digest(), signature)
-      : signatureIsValid(ringKey, alg, signingInput, signature);
-  if (!valid) return inactive('bad_signature', kid);
-
-  const claims = parseObject(payloadBytes);
-  if (!claims) return inactive('malformed', kid);
-  const claimError = checkClaims(claims, options, nowSeconds(deps.clock), audience);
-  if (claimError) return inactive(claimError, kid);
-  const jti = typeof claims.jti === 'string' ? claims.jti : undefined;
-  const sub = typeof claims.sub === 'string' ? claims.sub : undefined;
-  const iat = typeof claims.iat === 'number' ? claims.iat : undefined;
-  if (deps.revocations.isRevoked({ jti, sub, iat })) return inactive('revoked', kid);
-  return { active: true, claims, kid, alg };
+    deps.remoteVerify && !isHmac(parsed.alg)
+      ? await deps.remoteVerify(parsed.kid, parsed.alg, createHash(algorithmSpec(parsed.alg).hash).update(parsed.signingInput).digest(), parsed.signature)
+      : signatureIsValid(ringKey, parsed.alg, parsed.signingInput, parsed.signature);
+  if (!valid) return inactive('bad_signature', parsed.kid);
+  return afterSignature(parsed, options, deps, audience);
 }

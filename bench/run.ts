@@ -1,0 +1,43 @@
+/**
+ * `npm run bench`: every benchmark, each compared with a baseline measured in the same run.
+ * Figures go to stdout as Markdown tables (bench/RESULTS.md keeps a dated copy).
+ */
+import { cpus } from 'node:os';
+import { benchSign } from './sign';
+import { benchVerify } from './verify';
+import { benchRevocation } from './revocation';
+import { runKeyVaultSignBench } from './keyvault-sign';
+
+async function main(): Promise<void> {
+  const only = process.argv[2];
+  const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+  out(`# kv-jwt benchmarks — ${new Date().toISOString()}`);
+  out(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
+  if (!only || only === 'verify') {
+    for (const alg of ['RS256', 'PS256', 'ES256', 'HS256'] as const) {
+      out(`\n## Verify ${alg} (in process)\n\n| implementation | ops/s | vs raw |\n|---|---:|---:|`);
+      (await benchVerify(alg)).lines.forEach(out);
+    }
+  }
+  if (!only || only === 'sign') {
+    for (const alg of ['RS256', 'ES256'] as const) {
+      out(`\n## Sign ${alg} (in process, embedded store)\n\n| implementation | ops/s | vs raw |\n|---|---:|---:|`);
+      (await benchSign(alg)).forEach(out);
+    }
+  }
+  if (!only || only === 'revocation') {
+    out('\n## Verify RS256 with revocation on vs off\n\n| implementation | ops/s | vs off |\n|---|---:|---:|');
+    (await benchRevocation()).forEach(out);
+  }
+  if (!only || only === 'keyvault') {
+    out('\n## Sign through the Key Vault double (20 ms injected latency)\n');
+    out('```json');
+    out(JSON.stringify(await runKeyVaultSignBench(20, 500), null, 2));
+    out('```');
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
