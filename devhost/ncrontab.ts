@@ -1,40 +1,58 @@
 /**
  * NCRONTAB with six fields, as Azure Functions timers use: second minute hour day month day-of-week,
- * evaluated in UTC. Supports `*`, values, `a-b`, lists, `*\/n`, `a-b/n` and month/day names.
+ * evaluated in UTC. Supports `*`, values, `a-b`, lists, `*\/n`, `a-b/n`, `a/n` (a to the field's
+ * maximum) and month/day names. Semantics follow the NCrontab library the Functions host uses:
+ * - day-of-week is 0-6 (Sunday is 0; 7 is refused);
+ * - names are matched case-insensitively as prefixes of the English names (`Mon`, `MONDAY`, `jul`);
+ * - day-of-month AND day-of-week must both match (unlike Vixie cron, which ORs them when both are
+ *   restricted): `0 0 0 1 * MON` runs only on the 1st when it is a Monday.
  */
 interface Field {
+  label: string;
   min: number;
   max: number;
-  names?: string[];
+  names?: readonly string[];
 }
 
-const FIELDS: Field[] = [
-  { min: 0, max: 59 },
-  { min: 0, max: 59 },
-  { min: 0, max: 23 },
-  { min: 1, max: 31 },
-  { min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
-  { min: 0, max: 6, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
+const FIELDS: readonly Field[] = [
+  { label: 'second', min: 0, max: 59 },
+  { label: 'minute', min: 0, max: 59 },
+  { label: 'hour', min: 0, max: 23 },
+  { label: 'day', min: 1, max: 31 },
+  {
+    label: 'month',
+    min: 1,
+    max: 12,
+    names: ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'],
+  },
+  { label: 'day-of-week', min: 0, max: 6, names: ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'] },
 ];
 
 export interface Schedule {
-  seconds: Set<number>;
-  minutes: Set<number>;
-  hours: Set<number>;
-  days: Set<number>;
-  months: Set<number>;
-  weekdays: Set<number>;
-  /** Day-of-month and day-of-week both restricted: cron matches either (classic cron rule). */
-  dayOrWeekday: boolean;
+  seconds: ReadonlySet<number>;
+  minutes: ReadonlySet<number>;
+  hours: ReadonlySet<number>;
+  days: ReadonlySet<number>;
+  months: ReadonlySet<number>;
+  weekdays: ReadonlySet<number>;
+}
+
+export class NcrontabError extends Error {
+  constructor(expression: string, reason: string) {
+    super(`Schedule "${expression}" is not a valid NCRONTAB expression: ${reason}`);
+    this.name = 'NcrontabError';
+  }
 }
 
 function value(text: string, field: Field, expression: string): number {
-  const upper = text.toUpperCase();
-  const named = field.names?.indexOf(upper) ?? -1;
-  const number = named >= 0 ? named + field.min : /^\d+$/.test(text) ? Number(text) : NaN;
-  // 7 is Sunday too in many crons; NCRONTAB accepts 0-6 only, so keep to that.
+  let number = Number.NaN;
+  if (/^\d+$/.test(text)) number = Number(text);
+  else if (/^[A-Za-z]+$/.test(text) && field.names) {
+    const index = field.names.findIndex((name) => name.startsWith(text.toUpperCase()));
+    if (index >= 0) number = index + field.min;
+  }
   if (!Number.isInteger(number) || number < field.min || number > field.max) {
-    throw new Error(`"${text}" is out of range ${field.min}-${field.max} in schedule "${expression}".`);
+    throw new NcrontabError(expression, `"${text}" is not a ${field.label} (${field.min}-${field.max}).`);
   }
   return number;
 }
@@ -42,19 +60,22 @@ function value(text: string, field: Field, expression: string): number {
 function parseField(text: string, field: Field, expression: string): Set<number> {
   const result = new Set<number>();
   for (const part of text.split(',')) {
-    const [rangeText, stepText] = part.split('/');
-    const step = stepText === undefined ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1 || part.split('/').length > 2) throw new Error(`Bad step in "${part}" of schedule "${expression}".`);
+    const pieces = part.split('/');
+    if (pieces.length > 2) throw new NcrontabError(expression, `"${part}" has more than one step.`);
+    const [rangeText, stepText] = pieces;
+    const step = stepText === undefined ? 1 : /^\d+$/.test(stepText) ? Number(stepText) : Number.NaN;
+    if (!Number.isInteger(step) || step < 1) throw new NcrontabError(expression, `"${part}" has a bad step.`);
     let start: number;
     let end: number;
     if (rangeText === '*') {
       start = field.min;
       end = field.max;
     } else if (rangeText.includes('-')) {
-      const [a, b] = rangeText.split('-');
-      start = value(a, field, expression);
-      end = value(b, field, expression);
-      if (start > end) throw new Error(`Range "${rangeText}" runs backwards in schedule "${expression}".`);
+      const bounds = rangeText.split('-');
+      if (bounds.length !== 2) throw new NcrontabError(expression, `"${rangeText}" is not a range.`);
+      start = value(bounds[0], field, expression);
+      end = value(bounds[1], field, expression);
+      if (start > end) throw new NcrontabError(expression, `range "${rangeText}" runs backwards.`);
     } else {
       start = value(rangeText, field, expression);
       end = stepText === undefined ? start : field.max;
@@ -66,20 +87,15 @@ function parseField(text: string, field: Field, expression: string): Set<number>
 
 export function parseNcrontab(expression: string): Schedule {
   const parts = expression.trim().split(/\s+/);
-  if (parts.length !== 6) throw new Error(`Schedule "${expression}" must have 6 fields: second minute hour day month day-of-week.`);
+  if (parts.length !== 6) throw new NcrontabError(expression, 'it must have 6 fields: second minute hour day month day-of-week.');
   const [seconds, minutes, hours, days, months, weekdays] = parts.map((part, i) => parseField(part, FIELDS[i], expression));
-  return { seconds, minutes, hours, days, months, weekdays, dayOrWeekday: parts[3] !== '*' && parts[5] !== '*' };
+  return { seconds, minutes, hours, days, months, weekdays };
 }
 
-function dayMatches(schedule: Schedule, date: Date): boolean {
-  const day = schedule.days.has(date.getUTCDate());
-  const weekday = schedule.weekdays.has(date.getUTCDay());
-  return schedule.dayOrWeekday ? day || weekday : day && weekday;
-}
-
-/** The first occurrence strictly after `afterMs`, or undefined if none within about 5 years. */
+/** The first occurrence strictly after `afterMs` (whole seconds, UTC), or undefined within 5 years. */
 export function nextOccurrence(schedule: Schedule, afterMs: number): number | undefined {
   const date = new Date(Math.floor(afterMs / 1000) * 1000 + 1000);
+  // Schedules that can never match (e.g. 30 February) end the search instead of looping forever.
   const limit = afterMs + 5 * 366 * 86_400_000;
   while (date.getTime() <= limit) {
     if (!schedule.months.has(date.getUTCMonth() + 1)) {
@@ -87,7 +103,7 @@ export function nextOccurrence(schedule: Schedule, afterMs: number): number | un
       date.setUTCHours(0, 0, 0);
       continue;
     }
-    if (!dayMatches(schedule, date)) {
+    if (!schedule.days.has(date.getUTCDate()) || !schedule.weekdays.has(date.getUTCDay())) {
       date.setUTCDate(date.getUTCDate() + 1);
       date.setUTCHours(0, 0, 0);
       continue;

@@ -1,43 +1,88 @@
-import { nextOccurrence, parseNcrontab } from '../../devhost/ncrontab';
+import { NcrontabError, nextOccurrence, parseNcrontab } from '../../devhost/ncrontab';
 
 function next(expression: string, fromIso: string, count = 1): string[] {
   const schedule = parseNcrontab(expression);
   const out: string[] = [];
   let at = Date.parse(fromIso);
   for (let i = 0; i < count; i += 1) {
-    at = nextOccurrence(schedule, at) as number;
+    const found = nextOccurrence(schedule, at);
+    if (found === undefined) throw new Error(`no occurrence after ${new Date(at).toISOString()}`);
+    at = found;
     out.push(new Date(at).toISOString());
   }
   return out;
 }
 
-describe('NCRONTAB', () => {
-  it('runs hourly on the hour (the default rotation schedule)', () => {
+describe('NCRONTAB (6 fields, UTC, NCrontab semantics)', () => {
+  it('runs hourly on the hour (the default rotation schedule), strictly after the base time', () => {
     expect(next('0 0 * * * *', '2026-11-25T02:50:10Z', 2)).toEqual(['2026-11-25T03:00:00.000Z', '2026-11-25T04:00:00.000Z']);
+    expect(next('0 0 * * * *', '2026-11-25T03:00:00Z')).toEqual(['2026-11-25T04:00:00.000Z']);
   });
 
-  it('supports second steps', () => {
+  it('supports second steps from a fractional base time', () => {
     expect(next('*/2 * * * * *', '2026-11-25T02:50:10.500Z', 3)).toEqual(['2026-11-25T02:50:12.000Z', '2026-11-25T02:50:14.000Z', '2026-11-25T02:50:16.000Z']);
   });
 
-  it('supports ranges, lists, names and range steps', () => {
+  it('supports ranges, lists, names, range steps and value steps', () => {
     expect(next('0 30 9-17/4 * * MON-FRI', '2026-11-27T18:00:00Z', 2)).toEqual(['2026-11-30T09:30:00.000Z', '2026-11-30T13:30:00.000Z']);
     expect(next('0 0 0 1 JAN,jul *', '2026-02-01T00:00:00Z')).toEqual(['2026-07-01T00:00:00.000Z']);
+    expect(next('0 45/5 * * * *', '2026-11-25T10:46:00Z', 3)).toEqual(['2026-11-25T10:50:00.000Z', '2026-11-25T10:55:00.000Z', '2026-11-25T11:45:00.000Z']);
+    expect(next('5,10-12 0 0 * * *', '2026-11-25T00:00:06Z', 4)).toEqual([
+      '2026-11-25T00:00:10.000Z',
+      '2026-11-25T00:00:11.000Z',
+      '2026-11-25T00:00:12.000Z',
+      '2026-11-26T00:00:05.000Z',
+    ]);
   });
 
-  it('handles month ends and leap days', () => {
-    expect(next('0 0 0 31 * *', '2026-11-25T00:00:00Z')).toEqual(['2026-12-31T00:00:00.000Z']);
+  it('matches names as case-insensitive prefixes of the English names, like NCrontab', () => {
+    expect(parseNcrontab('0 0 0 * March Monday')).toEqual(parseNcrontab('0 0 0 * 3 1'));
+    expect(parseNcrontab('0 0 0 * mar mon')).toEqual(parseNcrontab('0 0 0 * 3 1'));
+    expect(parseNcrontab('0 0 0 * * sun-sat')).toEqual(parseNcrontab('0 0 0 * * *'));
+  });
+
+  it('crosses month ends, year ends and leap days', () => {
+    expect(next('0 0 0 31 * *', '2026-11-25T00:00:00Z', 2)).toEqual(['2026-12-31T00:00:00.000Z', '2027-01-31T00:00:00.000Z']);
     expect(next('0 0 0 29 2 *', '2026-03-01T00:00:00Z')).toEqual(['2028-02-29T00:00:00.000Z']);
+    expect(next('59 59 23 31 12 *', '2026-12-31T23:59:59Z')).toEqual(['2027-12-31T23:59:59.000Z']);
   });
 
-  it('matches day-of-month or day-of-week when both are restricted, like cron', () => {
-    expect(next('0 0 0 1 * SUN', '2026-11-25T00:00:00Z', 2)).toEqual(['2026-11-29T00:00:00.000Z', '2026-12-01T00:00:00.000Z']);
+  it('requires day-of-month AND day-of-week when both are restricted (NCrontab, not Vixie cron)', () => {
+    // 1 August 2027 and 1 October 2028 are the next firsts of a month that fall on a Sunday.
+    expect(next('0 0 0 1 * SUN', '2026-11-25T00:00:00Z', 2)).toEqual(['2027-08-01T00:00:00.000Z', '2028-10-01T00:00:00.000Z']);
+    expect(next('0 0 12 * * 0', '2026-11-25T00:00:00Z')).toEqual(['2026-11-29T12:00:00.000Z']);
   });
 
-  it.each(['0 * * * *', '60 * * * * *', '* * 24 * * *', '* * * 0 * *', '* * * * 13 *', '* * * * * 7', '*/0 * * * * *', '5-1 * * * * *', 'x * * * * *'])(
-    'rejects %p',
-    (expression) => {
-      expect(() => parseNcrontab(expression)).toThrow();
-    },
-  );
+  it('returns undefined for a schedule that never occurs instead of looping', () => {
+    expect(nextOccurrence(parseNcrontab('0 0 0 30 2 *'), Date.parse('2026-01-01T00:00:00Z'))).toBeUndefined();
+  });
+
+  it.each([
+    '0 * * * *',
+    '0 0 * * * * *',
+    '',
+    '60 * * * * *',
+    '* 60 * * * *',
+    '* * 24 * * *',
+    '* * * 0 * *',
+    '* * * 32 * *',
+    '* * * * 0 *',
+    '* * * * 13 *',
+    '* * * * * 7',
+    '*/0 * * * * *',
+    '*/x * * * * *',
+    '1//2 * * * * *',
+    '1/2/3 * * * * *',
+    '5-1 * * * * *',
+    '1-2-3 * * * * *',
+    '1,,2 * * * * *',
+    'x * * * * *',
+    '* * * * * Funday',
+    '* * * * JAN-FUN *',
+    '-1 * * * * *',
+    '1.5 * * * * *',
+  ])('rejects %p with a message naming the expression', (expression) => {
+    expect(() => parseNcrontab(expression)).toThrow(NcrontabError);
+    expect(() => parseNcrontab(expression)).toThrow(`"${expression}"`);
+  });
 });
