@@ -47,13 +47,26 @@ export const standIn = {
   registerFunction(metadata: FunctionMetadata, handler: RegisteredHandler): Disposable {
     const entry = { metadata, handler };
     captured.push(entry);
-    return { dispose: () => captured.splice(captured.indexOf(entry), 1) };
+    return {
+      dispose: () => {
+        const index = captured.indexOf(entry);
+        if (index >= 0) captured.splice(index, 1);
+      },
+    };
   },
+  /** Hooks (app.hook.*) are accepted but not run: this app registers none. */
   registerHook(_hookName: string, _callback: unknown): Disposable {
     return { dispose: () => undefined };
   },
-  log(): void {
-    // The library reports its own diagnostics here; the embedded host has its own logging.
+  /**
+   * The library's own diagnostics (utils/workerSystemLog.ts). Its presence also tells the library
+   * the "host" is recent enough for app.setup({ enableHttpStream }) (setup.ts), which this host does
+   * not implement, so warnings and errors are surfaced rather than dropped.
+   */
+  log(level: string, _category: string, message: string): void {
+    if (level === 'warning' || level === 'error' || level === 'critical') {
+      process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'warn', message: 'functions-library', detail: message })}\n`);
+    }
   },
 };
 

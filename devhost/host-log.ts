@@ -1,9 +1,22 @@
-/** Structured stdout logging for the embedded host; function logs go through the same writer. */
+export type HostLogLevel = 'info' | 'warn' | 'error';
+
+/** Where log lines go; stdout/stderr by default, a buffer in tests. */
+export type HostLogSink = (level: HostLogLevel, line: string) => void;
+
+const standardStreams: HostLogSink = (level, line) => {
+  if (level === 'error') process.stderr.write(`${line}\n`);
+  else process.stdout.write(`${line}\n`);
+};
+
+/**
+ * Structured (one JSON object per line) logging for the embedded host; function logs go through the
+ * same writer, tagged with function and invocation. Callers pass names, codes and counts only.
+ */
 export class HostLog {
-  write(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
-    const line = JSON.stringify({ time: new Date().toISOString(), level, message, ...fields });
-    if (level === 'error') process.stderr.write(`${line}\n`);
-    else process.stdout.write(`${line}\n`);
+  constructor(private readonly sink: HostLogSink = standardStreams) {}
+
+  write(level: HostLogLevel, message: string, fields: Record<string, unknown> = {}): void {
+    this.sink(level, JSON.stringify({ time: new Date().toISOString(), level, message, ...fields }));
   }
 
   /** An InvocationContext log handler: the function's own lines, tagged with function and invocation. */

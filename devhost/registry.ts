@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SETTING_DEFAULTS } from '../src/config/settings';
 import { capturedFunctions, installFunctionsCoreStandIn, type RegisteredHandler } from './functions-core-standin';
@@ -39,17 +40,35 @@ export function entryFiles(appRoot: string): string[] {
   const dir = dirname(pattern);
   if (!existsSync(dir)) throw new Error(`${dir} does not exist: run "npm run build" first.`);
   const matcher = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
-  return readdirSync(dir)
+  const files = readdirSync(dir)
     .filter((file) => matcher.test(file))
     .sort()
     .map((file) => join(dir, file));
+  if (files.length === 0) throw new Error(`package.json "main" (${pkg.main}) matches no file: run "npm run build" first.`);
+  return files;
 }
 
-/** Loads the compiled function files with the stand-in and returns what they registered. */
+// Function files are found at run time (package.json `main`), so they are loaded by path.
+const loadModule = createRequire(__filename);
+
+/**
+ * Loads the compiled function files with the stand-in for the worker and returns what they
+ * registered. Duplicate names are refused, as the Functions host refuses them.
+ */
 export function loadRegistrations(appRoot: string, env: NodeJS.ProcessEnv = process.env): Registration[] {
   installFunctionsCoreStandIn();
-  for (const file of entryFiles(appRoot)) require(file);
-  return capturedFunctions().map(({ metadata, handler }) => {
+  const files = entryFiles(appRoot);
+  for (const file of files) loadModule(file);
+  const captured = capturedFunctions();
+  if (captured.length === 0) {
+    throw new Error(`${files.length} function file(s) loaded but none registered a function: was @azure/functions used before the stand-in was installed?`);
+  }
+  const names = new Set<string>();
+  for (const { metadata } of captured) {
+    if (names.has(metadata.name.toLowerCase())) throw new Error(`Two functions are named "${metadata.name}"; function names must be unique.`);
+    names.add(metadata.name.toLowerCase());
+  }
+  return captured.map(({ metadata, handler }) => {
     const trigger = Object.values(metadata.bindings).find((binding) => binding.direction === 'in' && binding.type.endsWith('Trigger'));
     if (!trigger) return { name: metadata.name, trigger: 'other' as const, handler };
     if (trigger.type === 'httpTrigger') {
@@ -58,7 +77,7 @@ export function loadRegistrations(appRoot: string, env: NodeJS.ProcessEnv = proc
         trigger: 'http' as const,
         route: trigger.route ?? metadata.name,
         methods: (trigger.methods ?? ['GET', 'POST']).map((m) => m.toUpperCase()),
-        authLevel: trigger.authLevel ?? 'function',
+        authLevel: trigger.authLevel ?? 'anonymous', // the library's own default
         handler,
       };
     }

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { HttpResponse, type HttpResponseInit } from '@azure/functions';
+import { HttpResponse } from '@azure/functions';
 
 /** A handler returned something the Functions worker would refuse (it must be an object). */
 export class InvalidHandlerResultError extends Error {
@@ -19,7 +19,7 @@ export class InvalidHandlerResultError extends Error {
 export async function toWireResponse(result: unknown): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
   if (result === undefined || result === null) return { status: 204, headers: {}, body: Buffer.alloc(0) };
   if (typeof result !== 'object') throw new InvalidHandlerResultError();
-  const response = result instanceof HttpResponse ? result : new HttpResponse(result as HttpResponseInit);
+  const response = result instanceof HttpResponse ? result : new HttpResponse(result);
   const headers: Record<string, string> = {};
   for (const [name, value] of response.headers.entries()) headers[name] = value;
   return { status: response.status, headers, body: Buffer.from(await response.arrayBuffer()) };

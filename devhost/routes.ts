@@ -27,6 +27,21 @@ function compile(prefix: string, registration: Registration): CompiledRoute {
   return { registration, pattern: new RegExp(`^${source}/?$`, 'i'), names };
 }
 
+/** Route values, percent-decoded; undefined when one is malformed (`%E0%A4%A`), so the route does not match. */
+function decodeParams(names: readonly string[], result: RegExpExecArray): Record<string, string> | undefined {
+  const params: Record<string, string> = {};
+  for (const [i, name] of names.entries()) {
+    const value = result[i + 1];
+    if (value === undefined) continue;
+    try {
+      params[name] = decodeURIComponent(value);
+    } catch {
+      return undefined;
+    }
+  }
+  return params;
+}
+
 export class Router {
   private readonly routes: CompiledRoute[];
 
@@ -45,11 +60,8 @@ export class Router {
         allowed.push(...methods);
         continue;
       }
-      const params: Record<string, string> = {};
-      route.names.forEach((name, i) => {
-        const value = result[i + 1];
-        if (value !== undefined) params[name] = decodeURIComponent(value);
-      });
+      const params = decodeParams(route.names, result);
+      if (!params) continue;
       return { found: { registration: route.registration, params }, allowed };
     }
     return { allowed };

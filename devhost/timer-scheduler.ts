@@ -9,6 +9,8 @@ import type { Registration } from './registry';
 const NEVER = '0001-01-01T00:00:00.000Z';
 /** A tick this much later than its scheduled time is reported as past due. */
 const PAST_DUE_AFTER_MS = 1000;
+/** setTimeout fires at once for delays above 2^31-1 ms (about 24.8 days); longer waits are chained. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 interface TimerJob {
   registration: Registration;
@@ -56,7 +58,7 @@ export class TimerScheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const job of this.jobs) clearTimeout(job.timeout);
-    await Promise.all(this.jobs.map((job) => job.running));
+    await Promise.all(this.jobs.flatMap((job) => (job.running ? [job.running] : [])));
   }
 
   private arm(job: TimerJob, afterMs: number): void {
@@ -66,12 +68,16 @@ export class TimerScheduler {
       this.log.write('warn', 'timer.no_next_occurrence', { function: job.registration.name });
       return;
     }
+    this.wait(job, due);
+  }
+
+  private wait(job: TimerJob, due: number): void {
     job.timeout = setTimeout(() => {
-      // Timers may fire a hair early; scheduling from `due`, not from now, never repeats a tick.
       const now = Date.now();
+      if (now < due) return this.wait(job, due); // a chained long wait (or an early wake-up): not yet due
       this.run(job, due, now);
-      this.arm(job, Math.max(due, now));
-    }, Math.max(0, due - Date.now()));
+      this.arm(job, now);
+    }, Math.min(MAX_TIMEOUT_MS, Math.max(0, due - Date.now())));
   }
 
   private run(job: TimerJob, scheduledMs: number, nowMs: number): void {
@@ -94,16 +100,23 @@ export class TimerScheduler {
     job.last = scheduledMs;
     const invocationId = randomUUID();
     const context = new InvocationContext({ functionName: name, invocationId, logHandler: this.log.handlerFor(name, invocationId) });
+    const run = this.invoke(job.registration, timer, context);
+    job.running = run;
+    // Set after the assignment above: a handler that throws synchronously settles `run` at once.
+    void run.then(() => {
+      if (job.running === run) job.running = undefined;
+    });
+  }
+
+  /** Runs the handler; never rejects (failures are logged by class name and code). */
+  private async invoke(registration: Registration, timer: Timer, context: InvocationContext): Promise<void> {
     const started = Date.now();
-    job.running = (async () => {
-      try {
-        await job.registration.handler(timer, context);
-        this.log.write('info', 'timer.completed', { function: name, invocationId, durationMs: Date.now() - started });
-      } catch (error: unknown) {
-        this.log.write('error', 'timer.failed', { function: name, invocationId, ...errorFields(error) });
-      } finally {
-        job.running = undefined;
-      }
-    })();
+    const fields = { function: registration.name, invocationId: context.invocationId };
+    try {
+      await registration.handler(timer, context);
+      this.log.write('info', 'timer.completed', { ...fields, durationMs: Date.now() - started });
+    } catch (error: unknown) {
+      this.log.write('error', 'timer.failed', { ...fields, ...errorFields(error) });
+    }
   }
 }

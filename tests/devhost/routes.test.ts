@@ -1,9 +1,5 @@
 import { Router } from '../../devhost/routes';
 import { resolveAppSettings, type Registration } from '../../devhost/registry';
-import { applyLocalSettings } from '../../devhost/local-settings';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 const handler = (): undefined => undefined;
 const registrations: Registration[] = [
@@ -31,24 +27,44 @@ describe('embedded host routing', () => {
   });
 });
 
+describe('embedded host routing edge cases', () => {
+  const router = new Router('api', registrations);
+
+  it('serves routes at the root when the prefix is empty', () => {
+    const root = new Router('', registrations);
+    expect(root.match('/sign', 'POST').found?.registration.name).toBe('sign');
+    expect(root.match('/api/sign', 'POST').found).toBeUndefined();
+  });
+
+  it('leaves optional parameters out when absent and percent-decodes values', () => {
+    expect(router.match('/api/keys/a%2Fb', 'GET').found?.params).toEqual({ kid: 'a/b' });
+    expect(router.match('/api/keys/k%C3%A9', 'GET').found?.params).toEqual({ kid: 'ké' });
+    expect(router.match('/api/keys/', 'GET').found).toBeUndefined();
+  });
+
+  it('does not match (404) a malformed percent-encoding instead of failing', () => {
+    expect(router.match('/api/keys/%E0%A4%A', 'GET')).toEqual({ allowed: [] });
+  });
+
+  it('ignores route constraints in templates but keeps the parameter name', () => {
+    const constrained = new Router('api', [{ name: 'item', trigger: 'http', route: 'items/{id:int}', methods: ['GET'], handler }]);
+    expect(constrained.match('/api/items/42', 'GET').found?.params).toEqual({ id: '42' });
+  });
+
+  it('lists the methods of every route on the path for 405', () => {
+    const two = new Router('api', [
+      { name: 'read', trigger: 'http', route: 'thing', methods: ['GET'], handler },
+      { name: 'write', trigger: 'http', route: 'thing', methods: ['POST', 'PUT'], handler },
+    ]);
+    expect(two.match('/api/thing', 'PUT').found?.registration.name).toBe('write');
+    expect(two.match('/api/thing', 'DELETE')).toEqual({ allowed: ['GET', 'POST', 'PUT'] });
+  });
+});
+
 describe('app settings for the host', () => {
   it('resolves %SETTING% in schedules, with the documented default when unset', () => {
     expect(resolveAppSettings('%ROTATION_SCHEDULE%', { ROTATION_SCHEDULE: '*/2 * * * * *' })).toBe('*/2 * * * * *');
     expect(resolveAppSettings('%ROTATION_SCHEDULE%', {})).toBe('0 0 * * * *');
     expect(() => resolveAppSettings('%NOT_SET%', {})).toThrow(/NOT_SET/);
-  });
-
-  it('reads local.settings.json Values, letting the environment win', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kvjwt-settings-'));
-    try {
-      writeFileSync(join(dir, 'local.settings.json'), JSON.stringify({ Values: { JWT_ALG: 'ES256', PORT: '9000' } }));
-      const env: NodeJS.ProcessEnv = { PORT: '7000' };
-      expect(applyLocalSettings(dir, env)).toEqual(['JWT_ALG']);
-      expect(env).toEqual({ PORT: '7000', JWT_ALG: 'ES256' });
-      writeFileSync(join(dir, 'local.settings.json'), '{ broken');
-      expect(() => applyLocalSettings(dir, {})).toThrow(/local\.settings\.json is not valid JSON/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

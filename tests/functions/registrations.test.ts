@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /**
@@ -36,7 +37,7 @@ describe('function registrations (what Core Tools indexes)', () => {
 
   it('registers exactly the expected functions with their triggers, routes, methods and auth levels', () => {
     const simplified = functions
-      .map(({ handler: _h, rawSchedule, schedule, runOnStartup, ...rest }) =>
+      .map(({ handler: _h, rawSchedule, schedule: _resolved, runOnStartup, ...rest }) =>
         rest.trigger === 'timer' ? { ...rest, rawSchedule, runOnStartup } : rest,
       )
       .sort((a, b) => String(a.name).localeCompare(String(b.name)));
@@ -51,7 +52,7 @@ describe('function registrations (what Core Tools indexes)', () => {
   });
 
   it('points package.json main at the compiled functions', () => {
-    const pkg = require(join(APP_ROOT, 'package.json')) as { main: string };
+    const pkg = JSON.parse(readFileSync(join(APP_ROOT, 'package.json'), 'utf8')) as { main: string };
     expect(pkg.main).toBe('dist/functions/*.js');
   });
 });

@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { banner, baseUrlFor, listeningLine } from '../../devhost/banner';
+import { bindAddress, requestedPort, routePrefix } from '../../devhost/host-config';
+import type { Registration } from '../../devhost/registry';
+
+describe('embedded host configuration', () => {
+  it('reads the route prefix from host.json like the Functions host (default api)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvjwt-hostjson-'));
+    try {
+      expect(routePrefix(dir)).toBe('api');
+      writeFileSync(join(dir, 'host.json'), JSON.stringify({ version: '2.0' }));
+      expect(routePrefix(dir)).toBe('api');
+      writeFileSync(join(dir, 'host.json'), JSON.stringify({ extensions: { http: { routePrefix: '' } } }));
+      expect(routePrefix(dir)).toBe('');
+      writeFileSync(join(dir, 'host.json'), JSON.stringify({ extensions: { http: { routePrefix: '/v1/' } } }));
+      expect(routePrefix(dir)).toBe('v1');
+      writeFileSync(join(dir, 'host.json'), '{');
+      expect(() => routePrefix(dir)).toThrow(/host\.json is not valid JSON/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('uses the repository host.json prefix', () => {
+    expect(routePrefix(join(__dirname, '..', '..'))).toBe('api');
+  });
+
+  it('binds loopback unless callers are authenticated (AUTH_MODE=entra) and HOST asks otherwise', () => {
+    expect(bindAddress({})).toBe('127.0.0.1');
+    expect(bindAddress({ HOST: '0.0.0.0' })).toBe('127.0.0.1');
+    expect(bindAddress({ AUTH_MODE: 'none', HOST: '0.0.0.0' })).toBe('127.0.0.1');
+    expect(bindAddress({ AUTH_MODE: 'NONE ', HOST: '0.0.0.0' })).toBe('127.0.0.1');
+    expect(bindAddress({ AUTH_MODE: 'entra' })).toBe('127.0.0.1');
+    expect(bindAddress({ AUTH_MODE: 'entra', HOST: '0.0.0.0' })).toBe('0.0.0.0');
+  });
+
+  it('takes PORT (default 7071, 0 for any free port) and refuses anything else', () => {
+    expect(requestedPort({})).toBe(7071);
+    expect(requestedPort({ PORT: ' ' })).toBe(7071);
+    expect(requestedPort({ PORT: '0' })).toBe(0);
+    expect(requestedPort({ PORT: '8080' })).toBe(8080);
+    for (const bad of ['-1', '65536', 'http', '80.5']) expect(() => requestedPort({ PORT: bad })).toThrow(/^PORT: /);
+  });
+});
+
+describe('start-up banner', () => {
+  const handler = (): undefined => undefined;
+  const registrations: Registration[] = [
+    { name: 'sign', trigger: 'http', route: 'sign', methods: ['POST'], authLevel: 'anonymous', handler },
+    { name: 'jwks', trigger: 'http', route: '.well-known/jwks.json', methods: ['GET'], authLevel: 'anonymous', handler },
+    { name: 'rotateKeys', trigger: 'timer', rawSchedule: '%ROTATION_SCHEDULE%', schedule: '0 0 * * * *', runOnStartup: false, handler },
+  ];
+
+  it('starts with the machine-readable listening line and lists every function', () => {
+    const text = banner('http://127.0.0.1:7071', 'api', registrations, { JWT_AUDIENCES: ' api://orders , api://billing' });
+    const lines = text.split('\n');
+    expect(lines[0]).toBe(listeningLine('http://127.0.0.1:7071'));
+    expect(lines[0]).toBe('kv-jwt host listening on http://127.0.0.1:7071');
+    expect(text).toContain('sign: [POST] http://127.0.0.1:7071/api/sign');
+    expect(text).toContain('jwks: [GET] http://127.0.0.1:7071/api/.well-known/jwks.json');
+    expect(text).toContain('rotateKeys: timer, schedule "0 0 * * * *" UTC (from %ROTATION_SCHEDULE%)');
+    expect(text).toContain(`-d '{"claims":{"sub":"demo","aud":"api://orders"}}'`);
+    expect(text).toContain('http://127.0.0.1:7071/api/verify');
+    expect(text).not.toContain('Authorization');
+  });
+
+  it('uses api://local-dev without JWT_AUDIENCES and adds the caller token with AUTH_MODE=entra', () => {
+    const text = banner('http://127.0.0.1:7071', 'api', registrations, { AUTH_MODE: 'entra' });
+    expect(text).toContain('"aud":"api://local-dev"');
+    expect(text).toContain('-H "Authorization: Bearer $CALLER_TOKEN"');
+  });
+
+  it('brackets IPv6 addresses', () => {
+    expect(baseUrlFor('::1', 80)).toBe('http://[::1]:80');
+    expect(baseUrlFor('127.0.0.1', 80)).toBe('http://127.0.0.1:80');
+  });
+});

@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startHost, type RunningHost } from '../support/host';
+
+/** `node dist/devhost/main.js` as `npm start` runs it, with the real compiled functions. */
+let keyDir: string;
+const hosts: RunningHost[] = [];
+
+function env(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    AUTH_MODE: 'none',
+    LOCAL_KEYSTORE_DIR: keyDir,
+    LOCAL_KEYSTORE_SECRET: 'main test secret',
+    JWT_AUDIENCES: 'api://main-test',
+    AzureWebJobsStorage: '',
+    ...extra,
+  };
+}
+
+async function start(extra: Record<string, string | undefined> = {}): Promise<RunningHost> {
+  const host = await startHost({ env: env(extra) });
+  hosts.push(host);
+  return host;
+}
+
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolveLater) => setTimeout(resolveLater, 50));
+  }
+}
+
+beforeAll(() => {
+  keyDir = mkdtempSync(join(tmpdir(), 'kvjwt-main-'));
+});
+
+afterAll(async () => {
+  await Promise.all(hosts.map((host) => host.stop()));
+  rmSync(keyDir, { recursive: true, force: true });
+});
+
+describe('embedded host process', () => {
+  it('prints the listening line, every function with its URL and the curl commands, bound to loopback', async () => {
+    // HOST is ignored without caller authentication: AUTH_MODE=none must never leave loopback.
+    const host = await start({ HOST: '0.0.0.0' });
+    expect(host.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const logs = host.logs();
+    for (const [name, route] of [
+      ['sign', 'sign'],
+      ['verify', 'verify'],
+      ['jwks', '.well-known/jwks.json'],
+      ['openidConfiguration', '.well-known/openid-configuration'],
+      ['keys', 'keys'],
+      ['rotateKeysNow', 'keys/rotate'],
+      ['health', 'health'],
+    ]) {
+      expect(logs).toContain(`  ${name}: `);
+      expect(logs).toContain(` ${host.baseUrl}/api/${route}\n`);
+    }
+    expect(logs).toContain('rotateKeys: timer, schedule "0 0 * * * *" UTC (from %ROTATION_SCHEDULE%)');
+    expect(logs).toContain(`curl -s -X POST ${host.baseUrl}/api/sign -H 'Content-Type: application/json' -d '{"claims":{"sub":"demo","aud":"api://main-test"}}'`);
+    expect(logs).toContain(`curl -s -X POST ${host.baseUrl}/api/verify`);
+  });
+
+  it('serves the real functions with 404 and 405 (+Allow) around them', async () => {
+    const host = await start();
+    expect((await fetch(`${host.baseUrl}/api/health`)).status).toBe(200);
+    expect((await fetch(`${host.baseUrl}/api/nope`)).status).toBe(404);
+    const wrong = await fetch(`${host.baseUrl}/api/sign`);
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('POST');
+  });
+
+  it('runs the rotation timer on its schedule and stops cleanly (exit 0) on SIGTERM', async () => {
+    const host = await start({ ROTATION_SCHEDULE: '*/2 * * * * *' });
+    await until(() => /"message":"timer.completed","function":"rotateKeys"/.test(host.logs()));
+    await host.stop();
+    expect(await host.exited).toEqual({ code: 0, signal: null });
+    expect(host.logs()).toContain('"message":"host.stopping","signal":"SIGTERM"');
+  });
+
+  it('exits 1 naming the setting when the configuration is invalid', async () => {
+    await expect(startHost({ env: env({ JWT_ALG: 'none' }) })).rejects.toThrow(/code 1[\s\S]*kv-jwt host failed to start: JWT_ALG: "none" is not supported/);
+  });
+
+  it('exits 1 naming the function and setting when the timer schedule cannot be parsed', async () => {
+    await expect(startHost({ env: env({ ROTATION_SCHEDULE: '0 0 25 * * *' }) })).rejects.toThrow(
+      /code 1[\s\S]*failed to start: Timer function rotateKeys \(schedule %ROTATION_SCHEDULE%\)/,
+    );
+  });
+
+  it('exits 1 when the port is taken', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolveListen) => blocker.listen(0, '127.0.0.1', () => resolveListen()));
+    const address = blocker.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      await expect(startHost({ env: env({ PORT: String(port) }) })).rejects.toThrow(/code 1[\s\S]*failed to start: .*EADDRINUSE/);
+    } finally {
+      await new Promise<void>((resolveClose) => blocker.close(() => resolveClose()));
+    }
+  });
+});
