@@ -14,7 +14,6 @@ function env(extra: Record<string, string | undefined> = {}): Record<string, str
     LOCAL_KEYSTORE_DIR: keyDir,
     LOCAL_KEYSTORE_SECRET: 'main test secret',
     JWT_AUDIENCES: 'api://main-test',
-    AzureWebJobsStorage: '',
     ...extra,
   };
 }

@@ -42,9 +42,11 @@ process.once('exit', () => {
 
 /**
  * Starts the embedded host (`node dist/devhost/main.js`) as a real process on a free port (PORT=0)
- * (unless the caller sets PORT) and waits for its listening line. Storage defaults to none (no Azurite) unless the caller sets
+ * (unless the caller sets PORT) and waits for its listening line. Storage defaults to the run's
+ * shared Azurite (AZURITE_CONNECTION_STRING from the jest global setup) unless the caller sets
  * AzureWebJobsStorage; callers isolate LOCAL_KEYSTORE_DIR per test through `env`. If the host
- * exits or is not ready in time, the error carries its whole output.
+ * exits or is not ready in time, the error carries its whole output. stop() also fails the test
+ * when the host logged anything that looks like a secret.
  */
 export async function startHost(options: StartHostOptions = {}): Promise<RunningHost> {
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run "npm run build" first (npm test does).`);
