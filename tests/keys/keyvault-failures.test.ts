@@ -78,6 +78,17 @@ describe('throttling and server errors', () => {
     await expect(store.signDigest(version.kid, 'RS256', digest)).resolves.toBeInstanceOf(Buffer);
   });
 
+  it('retries a create only after a 429, never after a dropped connection (it may have succeeded)', async () => {
+    vault.faults.throttle(1, 'create');
+    let before = vault.counters.get('create');
+    await expect(store.createVersion({ notBefore: vault.nowSeconds() })).resolves.toEqual(expect.objectContaining({ enabled: true }));
+    expect(vault.counters.get('create') - before).toBe(2);
+    vault.faults.resetConnections(1, 'create');
+    before = vault.counters.get('create');
+    expect((await failureOf(store.createVersion({ notBefore: vault.nowSeconds() }))).failure).toBe('unavailable');
+    expect(vault.counters.get('create') - before).toBe(1);
+  });
+
   it('backs off with jitter, growing and capped', () => {
     const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, maxDelayMs: 1000 };
     expect(backoffDelayMs(policy, 0, () => 1)).toBe(100);

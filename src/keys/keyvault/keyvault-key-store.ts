@@ -60,7 +60,8 @@ export class KeyVaultKeyStore implements KeyStore {
   }
 
   private run<T>(operation: VaultOperationName, version: string | undefined, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    return withRetries({ operation, keyName: this.options.keyName, version }, this.retry, call);
+    // Everything but create is idempotent (sign and verify included: same digest, same answer's meaning).
+    return withRetries({ operation, keyName: this.options.keyName, version }, this.retry, call, operation !== 'create');
   }
 
   async listVersions(): Promise<KeyVersion[]> {

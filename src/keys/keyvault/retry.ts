@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeyStoreError } from '../key-store';
 import { describeVaultError, isTransient } from './vault-error';
+import type { VaultErrorInfo } from './vault-error';
 import { toKeyStoreError } from './failure-mapping';
 import type { FailureSubject } from './failure-mapping';
 
@@ -35,10 +36,21 @@ export function backoffDelayMs(policy: RetryPolicy, retryIndex: number, random: 
   return Math.round(ceiling * random());
 }
 
+/**
+ * Whether another attempt is safe: any transient failure for idempotent calls; for a create only a
+ * 429, which the vault refused before doing anything (after a timeout or a dropped connection the
+ * version may exist already, and a blind retry would make a second one).
+ */
+function worthRetrying(info: VaultErrorInfo, idempotent: boolean): boolean {
+  if (!isTransient(info)) return false;
+  return idempotent || (info.kind === 'http' && info.status === 429);
+}
+
 export async function withRetries<T>(
   subject: FailureSubject,
   policy: RetryPolicy,
   call: (abortSignal: AbortSignal) => Promise<T>,
+  idempotent = true,
 ): Promise<T> {
   const started = performance.now();
   for (let attempt = 1; ; attempt += 1) {
@@ -49,7 +61,7 @@ export async function withRetries<T>(
     } catch (error: unknown) {
       const info = describeVaultError(error);
       const failure: KeyStoreError = toKeyStoreError(info, subject, error);
-      if (!isTransient(info) || attempt >= policy.maxAttempts) throw failure;
+      if (!worthRetrying(info, idempotent) || attempt >= policy.maxAttempts) throw failure;
       // A Retry-After from the vault wins over our own backoff when it fits the budget.
       const wait = info.retryAfterSeconds !== undefined ? info.retryAfterSeconds * 1000 : backoffDelayMs(policy, attempt - 1);
       if (performance.now() - started + wait >= policy.totalBudgetMs) throw failure;
