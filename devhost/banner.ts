@@ -19,7 +19,10 @@ export function banner(baseUrl: string, prefix: string, registrations: readonly 
   const lines = [listeningLine(baseUrl), '', 'Functions:'];
   for (const r of registrations) {
     if (r.trigger === 'http') lines.push(`  ${r.name}: [${(r.methods ?? []).join(',')}] ${root}/${r.route}`);
-    else if (r.trigger === 'timer') lines.push(`  ${r.name}: timer, schedule "${r.schedule}" UTC (from ${r.rawSchedule})`);
+    else if (r.trigger === 'timer') {
+      const from = r.rawSchedule === r.schedule ? '' : ` (from ${r.rawSchedule})`;
+      lines.push(`  ${r.name}: timer, schedule "${r.schedule}" UTC${from}`);
+    }
     else lines.push(`  ${r.name}: not served by the embedded host (trigger not supported)`);
   }
   const audience = (env.JWT_AUDIENCES ?? '').split(',').map((a) => a.trim()).find((a) => a !== '') ?? 'api://local-dev';

@@ -51,6 +51,7 @@ describe('start-up banner', () => {
     { name: 'sign', trigger: 'http', route: 'sign', methods: ['POST'], authLevel: 'anonymous', handler },
     { name: 'jwks', trigger: 'http', route: '.well-known/jwks.json', methods: ['GET'], authLevel: 'anonymous', handler },
     { name: 'rotateKeys', trigger: 'timer', rawSchedule: '%ROTATION_SCHEDULE%', schedule: '0 0 * * * *', runOnStartup: false, handler },
+    { name: 'cleanup', trigger: 'timer', rawSchedule: '0 */15 * * * *', schedule: '0 */15 * * * *', runOnStartup: false, handler },
   ];
 
   it('starts with the machine-readable listening line and lists every function', () => {
@@ -60,7 +61,8 @@ describe('start-up banner', () => {
     expect(lines[0]).toBe('kv-jwt host listening on http://127.0.0.1:7071');
     expect(text).toContain('sign: [POST] http://127.0.0.1:7071/api/sign');
     expect(text).toContain('jwks: [GET] http://127.0.0.1:7071/api/.well-known/jwks.json');
-    expect(text).toContain('rotateKeys: timer, schedule "0 0 * * * *" UTC (from %ROTATION_SCHEDULE%)');
+    expect(text).toContain('rotateKeys: timer, schedule "0 0 * * * *" UTC (from %ROTATION_SCHEDULE%)\n');
+    expect(text).toContain('cleanup: timer, schedule "0 */15 * * * *" UTC\n');
     expect(text).toContain(`-d '{"claims":{"sub":"demo","aud":"api://orders"}}'`);
     expect(text).toContain('http://127.0.0.1:7071/api/verify');
     expect(text).not.toContain('Authorization');

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseNcrontab } from '../../devhost/ncrontab';
 
 /**
  * Proof that Core Tools would see the same app: the compiled entry points (package.json `main`) are
@@ -49,6 +50,12 @@ describe('function registrations (what Core Tools indexes)', () => {
       expect(f.handler).toBe('function');
       if (f.trigger === 'http') expect(f.authLevel).toBe('anonymous');
     }
+  });
+
+  it('gives every timer a schedule the host can run with the default settings', () => {
+    const timers = functions.filter((f) => f.trigger === 'timer');
+    expect(timers.length).toBeGreaterThan(0);
+    for (const timer of timers) expect(() => parseNcrontab(String(timer.schedule))).not.toThrow();
   });
 
   it('points package.json main at the compiled functions', () => {
