@@ -6,6 +6,7 @@ import { banner, baseUrlFor } from './banner';
 import { bindAddress, requestedPort, routePrefix } from './host-config';
 import { HostLog } from './host-log';
 import { createHostServer } from './http-server';
+import { shutDown } from './shutdown';
 import { applyLocalSettings } from './local-settings';
 import { loadRegistrations } from './registry';
 import { Router } from './routes';
@@ -36,22 +37,8 @@ function listen(target: Server, port: number, host: string): Promise<AddressInfo
   });
 }
 
-function closeServer(target: Server | undefined): Promise<void> {
-  if (!target?.listening) return Promise.resolve();
-  return new Promise((resolveClose) => {
-    target.close(() => resolveClose());
-    target.closeIdleConnections();
-  });
-}
-
-async function stopEverything(): Promise<void> {
-  const grace = new Promise<'timeout'>((resolveGrace) => setTimeout(() => resolveGrace('timeout'), SHUTDOWN_GRACE_MS).unref());
-  const drained = Promise.all([scheduler?.stop(), closeServer(server)]).then(() => 'drained' as const);
-  if ((await Promise.race([drained, grace])) === 'timeout') {
-    log.write('warn', 'host.shutdown_forced', { afterMs: SHUTDOWN_GRACE_MS });
-    server?.closeAllConnections();
-  }
-  await azurite?.stop();
+function stopEverything(): Promise<boolean> {
+  return shutDown({ server, timers: scheduler, azurite, graceMs: SHUTDOWN_GRACE_MS, log });
 }
 
 function shutdown(signal: NodeJS.Signals): void {
