@@ -1,4 +1,5 @@
 import type { AppConfig } from '../config/settings';
+import { isHmac } from '../jwt/algorithms';
 import type { PublicJwk } from './key-store';
 import type { PhasedKey } from './phases';
 
@@ -24,7 +25,9 @@ export function buildDiscovery(config: AppConfig): Record<string, unknown> {
   return {
     issuer: config.issuer,
     jwks_uri: `${base}/.well-known/jwks.json`,
-    id_token_signing_alg_values_supported: [config.alg],
+    // HS* tokens can only be checked by this service (or whoever holds the secret): nothing to
+    // advertise to public verifiers, and the JWKS stays empty of HMAC keys.
+    id_token_signing_alg_values_supported: isHmac(config.alg) ? [] : [config.alg],
     token_endpoint_auth_methods_supported: ['private_key_jwt'],
     introspection_endpoint: `${base}/verify`,
     revocation_endpoint: `${base}/revoke`,

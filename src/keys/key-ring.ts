@@ -1,4 +1,4 @@
-import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { Logger } from '../audit';
 import { nowSeconds, type Clock } from '../clock';
 import { algorithmSpec, isHmac } from '../jwt/algorithms';
@@ -83,7 +83,7 @@ export class KeyRing {
       const listed = await this.store.listVersions();
       for (const version of listed) {
         const cached = this.keys.get(version.kid);
-        if (!cached) this.keys.set(version.kid, await this.buildKey(version));
+        if (!cached || (isHmac(version.alg) && !cached.version.enabled && version.enabled)) this.keys.set(version.kid, await this.buildKey(version));
         else if (cached.version !== version) this.keys.set(version.kid, { ...cached, version });
       }
       this.versions = listed;
@@ -102,7 +102,9 @@ export class KeyRing {
     let key: KeyObject;
     if (isHmac(version.alg)) {
       if (!this.store.getSecret) throw new Error(`The key store cannot provide HMAC secrets (${version.alg}).`);
-      key = createSecretKey(await this.store.getSecret(version.kid));
+      // A disabled version verifies nothing, and Key Vault refuses to read a disabled secret:
+      // it gets a random stand-in that is never used (verify refuses disabled keys first).
+      key = createSecretKey(version.enabled ? await this.store.getSecret(version.kid) : randomBytes(spec.digestLength));
     } else {
       if (!version.publicJwk) throw new Error(`Version ${version.kid} has no public key.`);
       key = createPublicKey({ key: jwkForNode(version.publicJwk), format: 'jwk' });

@@ -87,9 +87,9 @@ describe('Entra caller authentication', () => {
   });
 
   it('answers 401 with an RFC 6750 challenge', async () => {
-    const error = await auth.authenticate({ headers: headers({}) }, 'sign').catch((e: unknown) => e as ServiceError);
+    const error = (await auth.authenticate({ headers: headers({}) }, 'sign').catch((e: unknown) => e)) as ServiceError;
     expect(error.details?.wwwAuthenticate).toBe('Bearer realm="kv-jwt"');
-    const invalid = await auth.authenticate({ headers: headers({ Authorization: 'Bearer a.b.c' }) }, 'sign').catch((e: unknown) => e as ServiceError);
+    const invalid = (await auth.authenticate({ headers: headers({ Authorization: 'Bearer a.b.c' }) }, 'sign').catch((e: unknown) => e)) as ServiceError;
     expect(invalid.details?.wwwAuthenticate).toMatch(/^Bearer realm="kv-jwt", error="invalid_token", error_description="/);
   });
 

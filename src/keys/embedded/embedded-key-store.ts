@@ -15,9 +15,11 @@ export interface EmbeddedKeyStoreOptions {
   clock: Clock;
 }
 
-interface StoredVersion extends Omit<KeyVersion, 'publicJwk'> {
-  publicJwk: PublicJwk;
-  /** PKCS#8 DER of the private key, sealed with AES-256-GCM; the kid is the associated data. */
+interface StoredVersion extends KeyVersion {
+  /**
+   * Sealed with AES-256-GCM, the kid as associated data: the PKCS#8 DER of the private key, or for
+   * HS* the HMAC secret itself (then there is no public JWK: it is never published).
+   */
   privateKey: Sealed;
 }
 
@@ -40,8 +42,9 @@ export class EmbeddedKeyStore implements KeyStore {
     mkdirSync(this.versionsDir, { recursive: true, mode: 0o700 });
   }
 
-  isSupported(alg: JwsAlgorithm): boolean {
-    return !isHmac(alg);
+  /** Asymmetric keys and, for HS*, HMAC secrets (the SecretStore role of the design). */
+  isSupported(_alg: JwsAlgorithm): boolean {
+    return true;
   }
 
   listVersions(): Promise<KeyVersion[]> {
@@ -58,7 +61,7 @@ export class EmbeddedKeyStore implements KeyStore {
   private create(options: CreateVersionOptions): KeyVersion {
     const alg = this.options.alg;
     const spec = algorithmSpec(alg);
-    if (!this.isSupported(alg)) throw new KeyStoreError('bad_parameter', `${alg} keys are not kept in this store.`);
+    if (isHmac(alg)) return this.createSecret(alg, options);
     const pair =
       spec.kty === 'RSA'
         ? generateKeyPairSync('rsa', { modulusLength: RSA_MODULUS_BITS })
@@ -81,6 +84,34 @@ export class EmbeddedKeyStore implements KeyStore {
     };
     this.write(stored);
     return toKeyVersion(stored);
+  }
+
+  /** A secret as long as the hash output (RFC 7518 §3.2 minimum), from the CSPRNG; never from a caller. */
+  private createSecret(alg: JwsAlgorithm, options: CreateVersionOptions): KeyVersion {
+    const kid = randomBytes(16).toString('hex');
+    const stored: StoredVersion = {
+      kid,
+      alg,
+      created: nowSeconds(this.options.clock),
+      notBefore: options.notBefore,
+      expires: options.expires,
+      enabled: true,
+      tags: { ...(options.tags ?? {}) },
+      privateKey: seal(this.sealingKey, randomBytes(algorithmSpec(alg).digestLength), kid),
+    };
+    this.write(stored);
+    return toKeyVersion(stored);
+  }
+
+  /** HMAC secret bytes of an HS* version (the key ring reads each once). */
+  getSecret(kid: string): Promise<Buffer> {
+    return attempt(() => {
+      const stored = this.read(kid);
+      if (!isHmac(stored.alg)) throw new KeyStoreError('bad_parameter', 'Only HMAC versions have a secret.');
+      const secret = unseal(this.sealingKey, stored.privateKey, stored.kid, `secret version ${stored.kid}`);
+      if (secret.length < algorithmSpec(stored.alg).digestLength) throw new KeyStoreError('bad_parameter', `The ${stored.alg} secret is shorter than the hash output.`);
+      return secret;
+    });
   }
 
   disableVersion(kid: string): Promise<void> {
@@ -112,6 +143,8 @@ export class EmbeddedKeyStore implements KeyStore {
   }
 
   private checkRequest(stored: StoredVersion, alg: JwsAlgorithm, digest: Buffer): void {
+    // HMAC is computed by the service from the cached secret; a digest can not be "signed".
+    if (isHmac(stored.alg)) throw new KeyStoreError('bad_parameter', 'HMAC versions do not sign digests.');
     if (alg !== stored.alg) throw new KeyStoreError('bad_parameter', `The key version is for ${stored.alg}, not ${alg}.`);
     if (digest.length !== algorithmSpec(alg).digestLength) {
       throw new KeyStoreError('bad_parameter', `A ${alg} digest is ${algorithmSpec(alg).digestLength} bytes.`);
@@ -137,7 +170,7 @@ export class EmbeddedKeyStore implements KeyStore {
   private read(kid: string): StoredVersion {
     if (!KID.test(kid) || !existsSync(this.path(kid))) throw new KeyStoreError('not_found', 'No such key version.');
     const stored = readJson<StoredVersion>(this.path(kid), `Key version ${kid}`);
-    if (stored.kid !== kid || typeof stored.publicJwk !== 'object' || typeof stored.privateKey !== 'object') {
+    if (stored.kid !== kid || (!isHmac(stored.alg) && typeof stored.publicJwk !== 'object') || typeof stored.privateKey !== 'object') {
       throw new KeyStoreError('corrupt', `Key version file ${this.path(kid)} is not a key version.`);
     }
     return stored;

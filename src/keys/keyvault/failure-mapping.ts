@@ -9,7 +9,7 @@ import type { VaultErrorInfo } from './vault-error';
 export type VaultOperationName = 'list' | 'get' | 'create' | 'update' | 'sign' | 'verify';
 
 /** Built-in roles: Crypto User can read, sign and verify; creating and disabling needs Crypto Officer. */
-const ROLE_FOR: Record<VaultOperationName, string> = {
+const KEY_ROLE_FOR: Record<VaultOperationName, string> = {
   list: 'Key Vault Crypto User',
   get: 'Key Vault Crypto User',
   sign: 'Key Vault Crypto User',
@@ -18,21 +18,35 @@ const ROLE_FOR: Record<VaultOperationName, string> = {
   update: 'Key Vault Crypto Officer',
 };
 
+/** HS* secrets: Secrets User reads them; creating versions and disabling them needs Secrets Officer. */
+const SECRET_ROLE_FOR: Record<VaultOperationName, string> = {
+  list: 'Key Vault Secrets User',
+  get: 'Key Vault Secrets User',
+  sign: 'Key Vault Secrets User',
+  verify: 'Key Vault Secrets User',
+  create: 'Key Vault Secrets Officer',
+  update: 'Key Vault Secrets Officer',
+};
+
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 export interface FailureSubject {
   operation: VaultOperationName;
   keyName: string;
   version?: string;
+  /** A key (default) or an HMAC secret: decides the wording and the role a 403 names. */
+  resource?: 'key' | 'secret';
 }
 
-const describe = (subject: FailureSubject): string =>
-  subject.version ? `version ${subject.version} of key '${subject.keyName}'` : `key '${subject.keyName}'`;
+const describe = (subject: FailureSubject): string => {
+  const noun = subject.resource === 'secret' ? 'secret' : 'key';
+  return subject.version ? `version ${subject.version} of ${noun} '${subject.keyName}'` : `${noun} '${subject.keyName}'`;
+};
 
 function forbiddenFailure(info: VaultErrorInfo, subject: FailureSubject): KeyStoreError {
   const what = describe(subject);
   const evidence = `${info.innerCode ?? ''} ${info.vaultMessage}`;
-  if (info.innerCode === 'KeyDisabled' || /disabled key/i.test(evidence)) {
+  if (info.innerCode === 'KeyDisabled' || info.innerCode === 'SecretDisabled' || /disabled (key|secret)/i.test(evidence)) {
     return new KeyStoreError('disabled', `Key Vault refused to ${subject.operation} with ${what}: the version is disabled.`);
   }
   if (/not ?yet ?valid|\bnbf\b/i.test(evidence)) {
@@ -41,7 +55,7 @@ function forbiddenFailure(info: VaultErrorInfo, subject: FailureSubject): KeySto
   if (/expired/i.test(evidence)) {
     return new KeyStoreError('expired', `Key Vault refused to ${subject.operation} with ${what}: it has expired (exp).`);
   }
-  const role = ROLE_FOR[subject.operation];
+  const role = (subject.resource === 'secret' ? SECRET_ROLE_FOR : KEY_ROLE_FOR)[subject.operation];
   return new KeyStoreError(
     'forbidden',
     `Key Vault denied '${subject.operation}' on ${what}: grant this app's managed identity the '${role}' role on the vault (or the key).`,

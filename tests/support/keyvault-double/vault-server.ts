@@ -17,6 +17,7 @@ import type { TokenIssuer } from './identity-endpoint';
 import { badParameter, forbiddenByRbac, serverError, throttled, vaultError } from './vault-errors';
 import type { VaultAnswer } from './vault-errors';
 import type { VaultState } from './vault-state';
+import { secretRoute, SecretState } from './secret-operations';
 
 export interface VaultServerOptions {
   state: VaultState;
@@ -28,6 +29,8 @@ export interface VaultServerOptions {
   /** Unix seconds as the vault sees them (tests may shift the vault's clock). */
   nowSeconds: () => number;
   tls: { cert: string; key: string };
+  /** The secrets data plane's state (HS* mode). */
+  secrets?: SecretState;
 }
 
 interface Route {
@@ -85,6 +88,7 @@ function send(response: ServerResponse, answer: VaultAnswer): void {
 export function createVaultServer(options: VaultServerOptions): https.Server {
   const { faults, counters, issuer } = options;
   const sockets = new Set<Socket>();
+  const secrets = options.secrets ?? new SecretState();
   // Injected latency must not outlive the server (a 60 s spike would keep the test process alive).
   const closing = new AbortController();
   setMaxListeners(0, closing.signal); // one listener per delayed request, however many
@@ -111,7 +115,8 @@ export function createVaultServer(options: VaultServerOptions): https.Server {
       return;
     }
     const segments = url.pathname.split('/').filter((segment, index, all) => segment !== '' || (index === 3 && all.length === 4));
-    const matched = route(request.method ?? 'GET', segments.map(decodeURIComponent));
+    const decoded = segments.map(decodeURIComponent);
+    const matched = route(request.method ?? 'GET', decoded) ?? secretRoute(secrets, request.method ?? 'GET', decoded);
     if (!matched) {
       send(response, vaultError(404, 'NotFound', 'The requested resource does not exist.'));
       return;
