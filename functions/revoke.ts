@@ -3,7 +3,7 @@ import { audit, hashSubject } from '../src/audit';
 import { ServiceError } from '../src/errors';
 import { readStringField } from '../src/http/body';
 import { verifyToken } from '../src/jwt/verify';
-import { httpHandler, json, readBody } from './shared/http';
+import { httpHandler, readBody } from './shared/http';
 import './shared/startup';
 
 /**

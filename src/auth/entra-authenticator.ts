@@ -29,7 +29,7 @@ function unauthorized(description?: string): ServiceError {
 }
 
 function header(request: AuthRequest, name: string): string | undefined {
-  const headers = request.headers as { get(name: string): string | null | undefined };
+  const headers = request.headers;
   return headers.get(name) ?? undefined;
 }
 

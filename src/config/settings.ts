@@ -202,7 +202,7 @@ export function loadConfig(env: Environment): AppConfig {
     },
     localKeystore: {
       dir: text(env, 'LOCAL_KEYSTORE_DIR') ?? DEFAULTS.LOCAL_KEYSTORE_DIR,
-      secret: text(env, 'LOCAL_KEYSTORE_SECRET'),
+      secret: passphrase(env, 'LOCAL_KEYSTORE_SECRET'),
     },
     keyVault: {
       createKeyIfMissing: flag(env, 'KEY_VAULT_CREATE_KEY'),
@@ -221,6 +221,13 @@ export function loadConfig(env: Environment): AppConfig {
       maxBodyBytes: 64 * 1024,
     },
   };
+}
+
+/** The embedded store's at-rest passphrase: long enough to be worth deriving a key from. */
+function passphrase(env: Environment, name: string): string | undefined {
+  const raw = text(env, name);
+  if (raw !== undefined && raw.length < 16) throw new ConfigError(name, 'must be at least 16 characters (or unset, to generate a key into LOCAL_KEYSTORE_DIR/.secret).');
+  return raw;
 }
 
 /** Table URLs may be plain http only on loopback (Azurite). */

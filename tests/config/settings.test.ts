@@ -75,6 +75,7 @@ describe('loadConfig', () => {
     ['KEY_VAULT_CREATE_KEY', 'maybe'],
     ['REVOCATION_TABLE_URL', 'http://tables.example.com'],
     ['CALLER_POLICY', '{'],
+    ['LOCAL_KEYSTORE_SECRET', 'x'],
   ])('stops on %s=%p with a message naming the setting', (setting, value) => {
     const error = configError({ [setting]: value });
     expect(error.setting).toBe(setting);

@@ -110,7 +110,7 @@ describe('revocation across instances', () => {
     const revoked = await call(hosts[0], '/api/revoke', LOGIC_APP, { token });
     expect(revoked.status).toBe(200);
     const elapsed = await eventually(async () => (await activeOn(hosts[1], token)) === 'revoked', 5000);
-    // eslint-disable-next-line no-console
+     
     console.log(`revocation honoured by the other instance after ${elapsed} ms`);
     const other = await sign(hosts[0], 'stolen-laptop');
     expect(await activeOn(hosts[1], other)).toBe(true);

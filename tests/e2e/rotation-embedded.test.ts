@@ -23,7 +23,7 @@ afterAll(async () => {
 
 it('keeps signing and verifying through several rotations for a minute with zero false rejections', async () => {
   const result = await runRotationLoad(hosts, AUDIENCE, 60_000);
-  // eslint-disable-next-line no-console
+   
   console.log(`real-time rotation (embedded, 2 hosts, 60 s): signed=${result.signed} verified=${result.verified} keys=${result.kidsSeen.length} falseRejections=${result.falseRejections.length}`);
   expect(result.falseRejections).toEqual([]);
   expect(result.signFailures).toEqual([]);

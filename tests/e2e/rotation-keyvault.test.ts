@@ -23,7 +23,7 @@ afterAll(async () => {
 
 it('rotates through Key Vault for 45 s with zero false rejections and at most one signing key per interval', async () => {
   const result = await runRotationLoad(hosts, AUDIENCE, 45_000);
-  // eslint-disable-next-line no-console
+   
   console.log(`real-time rotation (Key Vault double, 2 hosts, 45 s): signed=${result.signed} verified=${result.verified} keys=${result.kidsSeen.length} falseRejections=${result.falseRejections.length}`);
   expect(result.falseRejections).toEqual([]);
   expect(result.signFailures).toEqual([]);

@@ -23,7 +23,7 @@ describe('rotation simulation (injected clock)', () => {
       durationSeconds: 2 * YEAR,
       tickSeconds: 3600,
     });
-    // eslint-disable-next-line no-console
+     
     console.log(`rotation simulation (embedded, 2 years hourly): ${JSON.stringify({ ...result, falseRejections: result.falseRejections.length, violations: result.violations.length })}`);
     expect(result.falseRejections).toEqual([]);
     expect(result.violations).toEqual([]);
@@ -44,7 +44,7 @@ describe('rotation simulation (injected clock)', () => {
       durationSeconds: 2 * YEAR,
       tickSeconds: 3600,
     });
-    // eslint-disable-next-line no-console
+     
     console.log(`rotation simulation (embedded HS256, 2 years hourly): ${JSON.stringify({ ...result, falseRejections: result.falseRejections.length, violations: result.violations.length })}`);
     expect(result.falseRejections).toEqual([]);
     expect(result.violations).toEqual([]);

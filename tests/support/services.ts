@@ -13,7 +13,7 @@ import { loadTestCaModule } from './keyvault-double/test-ca';
 type Stop = () => Promise<void>;
 
 declare global {
-  // eslint-disable-next-line no-var
+   
   var __kvJwtSharedStops: Stop[] | undefined;
 }
 

@@ -39,7 +39,7 @@ export function signRaw(key: TestKey, header: unknown, payload: unknown, alg: Jw
 
 export function signInput(key: TestKey, input: string, alg: JwsAlgorithm): Buffer {
   const spec = algorithmSpec(alg);
-  if (isHmac(alg)) return createHmac(spec.hash, key.privateKey as Buffer).update(input).digest();
+  if (isHmac(alg)) return createHmac(spec.hash, key.privateKey).update(input).digest();
   const privateKey = key.privateKey as KeyObject;
   if (spec.family === 'RSA-PSS') {
     return cryptoSign(spec.hash, Buffer.from(input), { key: privateKey, padding: 6, saltLength: spec.digestLength });

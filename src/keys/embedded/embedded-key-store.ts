@@ -191,6 +191,6 @@ function attempt<T>(run: () => T): Promise<T> {
   try {
     return Promise.resolve(run());
   } catch (error: unknown) {
-    return Promise.reject(error);
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
 }
