@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { compiledRegistrations } from '../support/registrations';
 import { parseNcrontab } from '../../devhost/ncrontab';
 
 /**
@@ -17,6 +17,7 @@ const EXPECTED = [
   { name: 'revokeMany', trigger: 'http', route: 'revocations', methods: ['POST'], authLevel: 'anonymous' },
   { name: 'rotateKeys', trigger: 'timer', rawSchedule: '%ROTATION_SCHEDULE%', runOnStartup: false },
   { name: 'rotateKeysNow', trigger: 'http', route: 'keys/rotate', methods: ['POST'], authLevel: 'anonymous' },
+  { name: 'openapi', trigger: 'http', route: 'openapi.json', methods: ['GET'], authLevel: 'anonymous' },
   { name: 'openidConfiguration', trigger: 'http', route: '.well-known/openid-configuration', methods: ['GET'], authLevel: 'anonymous' },
   { name: 'sign', trigger: 'http', route: 'sign', methods: ['POST'], authLevel: 'anonymous' },
   { name: 'verify', trigger: 'http', route: 'verify', methods: ['POST'], authLevel: 'anonymous' },
@@ -25,12 +26,7 @@ const EXPECTED = [
 const APP_ROOT = resolve(__dirname, '..', '..');
 
 function registered(): Array<Record<string, unknown>> {
-  const script = `
-    const { loadRegistrations } = require(${JSON.stringify(join(APP_ROOT, 'dist', 'devhost', 'registry.js'))});
-    const list = loadRegistrations(${JSON.stringify(APP_ROOT)}, process.env).map(({ handler, ...rest }) => ({ ...rest, handler: typeof handler }));
-    process.stdout.write(JSON.stringify(list));`;
-  const output = execFileSync(process.execPath, ['-e', script], { env: { ...process.env, AzureWebJobsStorage: '' }, encoding: 'utf8' });
-  return JSON.parse(output) as Array<Record<string, unknown>>;
+  return compiledRegistrations() as unknown as Array<Record<string, unknown>>;
 }
 
 describe('function registrations (what Core Tools indexes)', () => {

@@ -1,0 +1,47 @@
+// Host storage, deployment package container and the revocation table. No shared keys: every
+// client (the host, azd deploy, the revocation store) uses Microsoft Entra identities.
+param name string
+param location string
+param tags object
+
+var deploymentContainerName = 'app-package'
+var revocationTableName = 'revocations'
+
+resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: take(name, 24)
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: { name: 'Standard_LRS' }
+  properties: {
+    allowSharedKeyAccess: false
+    allowBlobPublicAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    defaultToOAuthAuthentication: true
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: deploymentContainerName
+}
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource revocationTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: revocationTableName
+}
+
+output name string = account.name
+output deploymentContainerName string = deploymentContainer.name
+output revocationTableName string = revocationTable.name

@@ -1,0 +1,20 @@
+import { openApiDocument } from '../../src/http/openapi';
+import { compiledRegistrations } from '../support/registrations';
+
+describe('OpenAPI document', () => {
+  it('describes exactly the registered HTTP routes and methods', () => {
+    const document = openApiDocument('https://example.test/api') as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`)).sort();
+    const registered = compiledRegistrations()
+      .filter((f) => f.trigger === 'http')
+      .flatMap((f) => (f.methods ?? []).map((m) => `${m} /${f.route}`))
+      .sort();
+    expect(documented).toEqual(registered);
+  });
+
+  it('names operations after the functions', () => {
+    const document = openApiDocument('https://example.test/api') as { paths: Record<string, Record<string, { operationId: string }>> };
+    const ids = Object.values(document.paths).flatMap((methods) => Object.values(methods).map((o) => o.operationId)).sort();
+    expect(ids).toEqual(compiledRegistrations().filter((f) => f.trigger === 'http').map((f) => f.name).sort());
+  });
+});

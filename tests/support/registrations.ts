@@ -1,0 +1,29 @@
+import { execFileSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+
+export interface RegisteredFunction {
+  name: string;
+  trigger: 'http' | 'timer' | 'other';
+  route?: string;
+  methods?: string[];
+  authLevel?: string;
+  rawSchedule?: string;
+  schedule?: string;
+  runOnStartup?: boolean;
+  handler: string;
+}
+
+const APP_ROOT = resolve(__dirname, '..', '..');
+
+/**
+ * What the compiled entry points (package.json `main`) register, read in a fresh process through
+ * the embedded host's stand-in for the Functions worker — what Core Tools would index.
+ */
+export function compiledRegistrations(): RegisteredFunction[] {
+  const script = `
+    const { loadRegistrations } = require(${JSON.stringify(join(APP_ROOT, 'dist', 'devhost', 'registry.js'))});
+    const list = loadRegistrations(${JSON.stringify(APP_ROOT)}, process.env).map(({ handler, ...rest }) => ({ ...rest, handler: typeof handler }));
+    process.stdout.write(JSON.stringify(list));`;
+  const output = execFileSync(process.execPath, ['-e', script], { env: { ...process.env, AzureWebJobsStorage: '' }, encoding: 'utf8' });
+  return JSON.parse(output) as RegisteredFunction[];
+}
