@@ -52,14 +52,26 @@ export class TableRevocationService implements RevocationService {
 
   constructor(private readonly options: TableRevocationOptions) {}
 
-  /** Creates the table if needed and loads the view; keeps syncing in the background. */
-  async start(): Promise<void> {
+  /**
+   * Creates the table if needed and loads the view before serving (a restart must not forget a
+   * revocation), but waits at most `startTimeoutMs`: an unreachable table degrades to a warning in
+   * health, not to an app that never starts. Keeps syncing in the background either way.
+   */
+  async start(startTimeoutMs = 5000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error('revocation store start timed out')), startTimeoutMs);
+    });
     try {
-      await this.options.client.createTable();
-      await this.sync();
+      await Promise.race([(async () => {
+        await this.options.client.createTable();
+        await this.sync();
+      })(), deadline]);
     } catch (error: unknown) {
       this.lastError = error instanceof Error ? error.name : 'error';
       this.options.logger.log('warn', 'revocation.start_failed', { error: this.lastError });
+    } finally {
+      clearTimeout(timer);
     }
     this.timer = setInterval(() => void this.sync().catch(() => undefined), this.options.syncIntervalMs);
     this.timer.unref();
