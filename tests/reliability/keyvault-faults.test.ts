@@ -98,7 +98,7 @@ it('keeps verifying through 429s, 5xx, latency spikes, resets and an outage, and
     const answer = await fetch(`${host.baseUrl}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
     expect(((await answer.json()) as { active: boolean }).active).toBe(true);
   }
-  // eslint-disable-next-line no-console
+   
   console.log(
     `faults: ${samples.length} requests; sign 503 during outage ${outageSigns.filter((s) => s.status === 503).length}/${outageSigns.length}; ` +
       `max latency ${Math.max(...samples.map((s) => s.ms))} ms; test process RSS ${Math.round(memoryBefore / 1e6)} → ${Math.round(process.memoryUsage().rss / 1e6)} MB`,
