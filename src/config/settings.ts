@@ -110,7 +110,8 @@ function flag(env: Environment, name: string): boolean {
   throw new ConfigError(name, `"${raw}" is not a boolean; use true or false.`);
 }
 
-function httpsUrl(env: Environment, name: string): string | undefined {
+/** An https:// URL without trailing slashes; plain http only on loopback when `allowLoopbackHttp`. */
+function httpsUrl(env: Environment, name: string, allowLoopbackHttp = false): string | undefined {
   const raw = text(env, name);
   if (raw === undefined) return undefined;
   let url: URL;
@@ -119,7 +120,10 @@ function httpsUrl(env: Environment, name: string): string | undefined {
   } catch {
     throw new ConfigError(name, `"${raw}" is not a URL.`);
   }
-  if (url.protocol !== 'https:') throw new ConfigError(name, 'must be an https:// URL.');
+  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+  if (url.protocol !== 'https:' && !(allowLoopbackHttp && url.protocol === 'http:' && loopback)) {
+    throw new ConfigError(name, allowLoopbackHttp ? 'must be an https:// URL (http:// only on loopback, for Azurite).' : 'must be an https:// URL.');
+  }
   return raw.replace(/\/+$/, '');
 }
 
@@ -212,7 +216,8 @@ export function loadConfig(env: Environment): AppConfig {
     storage: {
       connectionString: text(env, 'AzureWebJobsStorage') ?? (runningInAzure ? undefined : 'UseDevelopmentStorage=true'),
       accountName: text(env, 'AzureWebJobsStorage__accountName'),
-      revocationTableUrl: httpsOrLoopbackUrl(env, 'REVOCATION_TABLE_URL'),
+      // Table URLs may be plain http only on loopback (Azurite).
+      revocationTableUrl: httpsUrl(env, 'REVOCATION_TABLE_URL', true),
       revocationTableName: text(env, 'REVOCATION_TABLE_NAME') ?? DEFAULTS.REVOCATION_TABLE_NAME,
     },
     limits: {
@@ -228,21 +233,4 @@ function passphrase(env: Environment, name: string): string | undefined {
   const raw = text(env, name);
   if (raw !== undefined && raw.length < 16) throw new ConfigError(name, 'must be at least 16 characters (or unset, to generate a key into LOCAL_KEYSTORE_DIR/.secret).');
   return raw;
-}
-
-/** Table URLs may be plain http only on loopback (Azurite). */
-function httpsOrLoopbackUrl(env: Environment, name: string): string | undefined {
-  const raw = text(env, name);
-  if (raw === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(name, `"${raw}" is not a URL.`);
-  }
-  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new ConfigError(name, 'must be an https:// URL (http:// only on loopback, for Azurite).');
-  }
-  return raw.replace(/\/+$/, '');
 }

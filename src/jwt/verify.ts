@@ -160,19 +160,23 @@ function afterSignature(parsed: Parsed, options: VerifyOptions, deps: VerifyDepe
   return { active: true, claims, kid: parsed.kid, alg: parsed.alg };
 }
 
-/**
- * The synchronous hot path: verifies with cached keys only. Returns undefined when the answer
- * needs I/O — an unknown kid (ring refresh) or VERIFY_MODE=keyvault (remote verify).
- */
-export function verifyTokenCached(token: unknown, options: VerifyOptions, deps: VerifyDependencies, audience?: string): VerifyResult | undefined {
-  const parsed = parse(token, options);
-  if (isResult(parsed)) return parsed;
+/** Cached keys only; undefined when the answer needs I/O (unknown kid, or remote verify). */
+function verifyParsedCached(parsed: Parsed, options: VerifyOptions, deps: VerifyDependencies, audience: string | undefined): VerifyResult | undefined {
   const ringKey = deps.ring.get(parsed.kid);
   if (!ringKey || (deps.remoteVerify && !isHmac(parsed.alg))) return undefined;
   const refused = keyError(parsed, ringKey);
   if (refused) return refused;
   if (!signatureIsValid(ringKey, parsed.alg, parsed.signingInput, parsed.signature)) return inactive('bad_signature', parsed.kid);
   return afterSignature(parsed, options, deps, audience);
+}
+
+/**
+ * The synchronous hot path: verifies with cached keys only. Returns undefined when the answer
+ * needs I/O — an unknown kid (ring refresh) or VERIFY_MODE=keyvault (remote verify).
+ */
+export function verifyTokenCached(token: unknown, options: VerifyOptions, deps: VerifyDependencies, audience?: string): VerifyResult | undefined {
+  const parsed = parse(token, options);
+  return isResult(parsed) ? parsed : verifyParsedCached(parsed, options, deps, audience);
 }
 
 /**
@@ -185,9 +189,10 @@ export async function verifyToken(
   deps: VerifyDependencies,
   audience?: string,
 ): Promise<VerifyResult> {
-  const cached = verifyTokenCached(token, options, deps, audience);
+  const parsed = parse(token, options);
+  if (isResult(parsed)) return parsed;
+  const cached = verifyParsedCached(parsed, options, deps, audience);
   if (cached) return cached;
-  const parsed = parse(token, options) as Parsed;
   const ringKey = deps.ring.get(parsed.kid) ?? (await deps.ring.resolve(parsed.kid));
   const refused = keyError(parsed, ringKey);
   if (refused || !ringKey) return refused ?? inactive('unknown_key', parsed.kid);

@@ -10,7 +10,8 @@ export interface StoreUnderTest {
 
 export const CONTRACT_START_SECONDS = 1_800_000_000;
 
-async function failure(promise: Promise<unknown>): Promise<KeyStoreFailure | 'none'> {
+/** The store's refusal of a call, or 'none' when it succeeded. */
+export async function failure(promise: Promise<unknown>): Promise<KeyStoreFailure | 'none'> {
   try {
     await promise;
     return 'none';

@@ -3,23 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock, systemClock } from '../../src/clock';
 import { EmbeddedKeyStore } from '../../src/keys/embedded/embedded-key-store';
-import { isKeyStoreError, type KeyStore, type KeyStoreFailure } from '../../src/keys/key-store';
+import { isKeyStoreError, type KeyStore } from '../../src/keys/key-store';
+import { failure } from './key-store-contract';
 import { createVaultCredential } from '../../src/keys/keyvault/credential';
 import { HMAC_CONTENT_TYPE, KeyVaultSecretStore } from '../../src/keys/keyvault/keyvault-secret-store';
 import { startKeyVaultDouble, type KeyVaultDouble } from '../support/keyvault-double';
 import { assertTestCaTrusted, doubleConfig, FAST_RETRY, uniqueKeyName, useDoubleManagedIdentity } from '../support/keyvault-double/adapter-fixture';
 
 const NOW = Math.floor(Date.now() / 1000);
-
-async function failure(promise: Promise<unknown>): Promise<KeyStoreFailure | 'none'> {
-  try {
-    await promise;
-    return 'none';
-  } catch (error: unknown) {
-    if (isKeyStoreError(error)) return error.failure;
-    throw error;
-  }
-}
 
 /** What every HMAC secret store shares (the SecretStore role on the KeyStore port). */
 function secretContract(label: string, make: (alg: 'HS256' | 'HS384' | 'HS512') => Promise<{ store: KeyStore; cleanup(): Promise<void> }>): void {

@@ -58,19 +58,29 @@ export class EmbeddedKeyStore implements KeyStore {
     return attempt(() => this.create(options));
   }
 
+  /**
+   * A new version: a fresh key pair, or for HS* a secret as long as the hash output (RFC 7518 §3.2
+   * minimum) from the CSPRNG — never from a caller. The secret material is sealed before it is written.
+   */
   private create(options: CreateVersionOptions): KeyVersion {
     const alg = this.options.alg;
     const spec = algorithmSpec(alg);
-    if (isHmac(alg)) return this.createSecret(alg, options);
-    const pair =
-      spec.kty === 'RSA'
-        ? generateKeyPairSync('rsa', { modulusLength: RSA_MODULUS_BITS })
-        : generateKeyPairSync('ec', { namedCurve: spec.nodeCurve ?? 'prime256v1' });
     const kid = randomBytes(16).toString('hex');
-    const jwk = pair.publicKey.export({ format: 'jwk' });
-    const publicJwk: PublicJwk = spec.kty === 'RSA'
-      ? { kty: 'RSA', kid, alg, use: 'sig', n: jwk.n, e: jwk.e }
-      : { kty: 'EC', kid, alg, use: 'sig', crv: jwk.crv, x: jwk.x, y: jwk.y };
+    let material: Buffer;
+    let publicJwk: PublicJwk | undefined;
+    if (isHmac(alg)) {
+      material = randomBytes(spec.digestLength);
+    } else {
+      const pair =
+        spec.kty === 'RSA'
+          ? generateKeyPairSync('rsa', { modulusLength: RSA_MODULUS_BITS })
+          : generateKeyPairSync('ec', { namedCurve: spec.nodeCurve ?? 'prime256v1' });
+      const jwk = pair.publicKey.export({ format: 'jwk' });
+      publicJwk = spec.kty === 'RSA'
+        ? { kty: 'RSA', kid, alg, use: 'sig', n: jwk.n, e: jwk.e }
+        : { kty: 'EC', kid, alg, use: 'sig', crv: jwk.crv, x: jwk.x, y: jwk.y };
+      material = pair.privateKey.export({ format: 'der', type: 'pkcs8' });
+    }
     const stored: StoredVersion = {
       kid,
       alg,
@@ -79,25 +89,8 @@ export class EmbeddedKeyStore implements KeyStore {
       expires: options.expires,
       enabled: true,
       tags: { ...(options.tags ?? {}) },
-      publicJwk,
-      privateKey: seal(this.sealingKey, pair.privateKey.export({ format: 'der', type: 'pkcs8' }), kid),
-    };
-    this.write(stored);
-    return toKeyVersion(stored);
-  }
-
-  /** A secret as long as the hash output (RFC 7518 §3.2 minimum), from the CSPRNG; never from a caller. */
-  private createSecret(alg: JwsAlgorithm, options: CreateVersionOptions): KeyVersion {
-    const kid = randomBytes(16).toString('hex');
-    const stored: StoredVersion = {
-      kid,
-      alg,
-      created: nowSeconds(this.options.clock),
-      notBefore: options.notBefore,
-      expires: options.expires,
-      enabled: true,
-      tags: { ...(options.tags ?? {}) },
-      privateKey: seal(this.sealingKey, randomBytes(algorithmSpec(alg).digestLength), kid),
+      ...(publicJwk ? { publicJwk } : {}),
+      privateKey: seal(this.sealingKey, material, kid),
     };
     this.write(stored);
     return toKeyVersion(stored);
