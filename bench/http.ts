@@ -4,9 +4,6 @@
  * duration; and cold start: process start → listening → first successful verify.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -55,21 +52,39 @@ async function cannon(url: string, body: string, seconds: number): Promise<numbe
   return result.requests.average;
 }
 
-/** A bare server doing only what is unavoidable: read the body, split the token, crypto.verify. */
-function bareServer(jwk: Record<string, string>): Promise<Server> {
-  const key = createPublicKey({ key: jwk as never, format: 'jwk' });
+/**
+ * A bare server doing only what is unavoidable: read the body, split the token, crypto.verify. It
+ * runs in its own process, like the host, so both pay the same loopback and scheduling costs.
+ */
+const BARE_SERVER = `
+  const { createServer } = require('node:http');
+  const { createPublicKey, verify } = require('node:crypto');
+  const key = createPublicKey({ key: JSON.parse(process.env.BENCH_JWK), format: 'jwk' });
   const server = createServer((request, response) => {
     let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('data', (chunk) => (body += chunk));
     request.on('end', () => {
-      const token = (JSON.parse(body) as { token: string }).token;
+      const token = JSON.parse(body).token;
       const dot = token.lastIndexOf('.');
-      const ok = cryptoVerify('sha256', Buffer.from(token.slice(0, dot)), key, Buffer.from(token.slice(dot + 1), 'base64url'));
+      const ok = verify('sha256', Buffer.from(token.slice(0, dot)), key, Buffer.from(token.slice(dot + 1), 'base64url'));
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ active: ok }));
     });
   });
-  return new Promise((resolveServer) => server.listen(0, '127.0.0.1', () => resolveServer(server)));
+  server.listen(0, '127.0.0.1', () => process.stdout.write('kv-jwt host listening on http://127.0.0.1:' + server.address().port + '\\n'));
+`;
+
+function bareServer(jwk: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['-e', BARE_SERVER], { env: { ...process.env, BENCH_JWK: JSON.stringify(jwk) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolveServer, reject) => {
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolveServer({ child, url: `${match[1]}/verify` });
+    });
+    child.once('exit', (code) => reject(new Error(`bare server exited with ${code}`)));
+  });
 }
 
 async function main(): Promise<void> {
@@ -97,17 +112,17 @@ async function main(): Promise<void> {
     const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
     const bare = await bareServer(jwk);
-    const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/verify`;
+    const bareUrl = bare.url;
     const body = JSON.stringify({ token: signed.token });
     await cannon(bareUrl, body, 2); // warm-up
     await cannon(`${host.baseUrl}/api/verify`, body, 2);
     const rawRps = await cannon(bareUrl, body, seconds);
     const ourRps = await cannon(`${host.baseUrl}/api/verify`, body, seconds);
-    bare.close();
+    await stop(bare.child);
     await stop(host.child);
 
     process.stdout.write(`\n## Over HTTP (autocannon, 16 connections, ${seconds} s each, same run)\n\n| server | req/s | vs bare |\n|---|---:|---:|\n`);
-    process.stdout.write(`| bare node:http + raw crypto.verify (RS256) | ${Math.round(rawRps).toLocaleString('en-US')} | 1.00× |\n`);
+    process.stdout.write(`| bare node:http + raw crypto.verify (RS256), own process | ${Math.round(rawRps).toLocaleString('en-US')} | 1.00× |\n`);
     process.stdout.write(`| kv-jwt embedded host, POST /api/verify | ${Math.round(ourRps).toLocaleString('en-US')} | ${(ourRps / rawRps).toFixed(2)}× |\n`);
     process.stdout.write(`\n## Cold start (median of 5)\n\n| process start → listening | process start → first successful verify |\n|---:|---:|\n| ${Math.round(median(cold.map((c) => c.listening)))} ms | ${Math.round(median(cold.map((c) => c.firstVerify)))} ms |\n`);
   } finally {

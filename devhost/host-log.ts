@@ -3,9 +3,35 @@ export type HostLogLevel = 'info' | 'warn' | 'error';
 /** Where log lines go; stdout/stderr by default, a buffer in tests. */
 export type HostLogSink = (level: HostLogLevel, line: string) => void;
 
+/**
+ * stdout lines are batched per turn of the event loop: writes to a pipe are synchronous on Linux,
+ * and one write per request line halved the host's throughput. Errors go out at once, and whatever
+ * is pending is flushed before the process exits.
+ */
+let pending: string[] = [];
+let scheduled = false;
+
+function flushStdout(): void {
+  scheduled = false;
+  if (pending.length === 0) return;
+  const chunk = pending.join('');
+  pending = [];
+  process.stdout.write(chunk);
+}
+
+process.on('exit', flushStdout);
+
 const standardStreams: HostLogSink = (level, line) => {
-  if (level === 'error') process.stderr.write(`${line}\n`);
-  else process.stdout.write(`${line}\n`);
+  if (level === 'error') {
+    flushStdout();
+    process.stderr.write(`${line}\n`);
+    return;
+  }
+  pending.push(`${line}\n`);
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(flushStdout);
+  }
 };
 
 /**
