@@ -11,6 +11,8 @@ export interface HostExit {
 export interface RunningHost {
   baseUrl: string;
   port: number;
+  /** Process id of the host, e.g. to sample its memory from /proc. */
+  pid: number;
   /** Everything the host printed so far (stdout and stderr), for diagnostics and log scans. */
   logs(): string;
   /** SIGTERM, then wait for the process to exit (SIGKILL after 15 s). Safe to call twice. */
@@ -95,6 +97,7 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
   return {
     baseUrl,
     port: Number(new URL(baseUrl).port),
+    pid: child.pid ?? 0,
     logs: () => output,
     exited,
     stop: () => {
