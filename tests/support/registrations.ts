@@ -1,17 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import type { Registration } from '../../devhost/registry';
 
-export interface RegisteredFunction {
-  name: string;
-  trigger: 'http' | 'timer' | 'other';
-  route?: string;
-  methods?: string[];
-  authLevel?: string;
-  rawSchedule?: string;
-  schedule?: string;
-  runOnStartup?: boolean;
-  handler: string;
-}
+/** A registration as it crosses the process boundary: the handler reduced to its type name. */
+export type RegisteredFunction = Omit<Registration, 'handler'> & { handler: string };
 
 const APP_ROOT = resolve(__dirname, '..', '..');
 
