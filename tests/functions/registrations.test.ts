@@ -26,7 +26,7 @@ const EXPECTED = [
 const APP_ROOT = resolve(__dirname, '..', '..');
 
 function registered(): Array<Record<string, unknown>> {
-  return compiledRegistrations() as unknown as Array<Record<string, unknown>>;
+  return compiledRegistrations();
 }
 
 describe('function registrations (what Core Tools indexes)', () => {
