@@ -4,18 +4,24 @@ export type HostLogLevel = 'info' | 'warn' | 'error';
 export type HostLogSink = (level: HostLogLevel, line: string) => void;
 
 /**
- * stdout lines are batched per turn of the event loop: writes to a pipe are synchronous on Linux,
- * and one write per request line halved the host's throughput. Errors go out at once, and whatever
- * is pending is flushed before the process exits.
+ * stdout lines are batched for up to FLUSH_AFTER_MS (or FLUSH_AT_CHARS): writes to a pipe or file
+ * are synchronous, and one write per request line cost the host a tenth of its throughput even
+ * when batched per event-loop turn. Errors go out at once (after whatever is pending, so the order
+ * holds), and everything pending is flushed before the process exits.
  */
+const FLUSH_AFTER_MS = 20;
+const FLUSH_AT_CHARS = 64 * 1024;
 let pending: string[] = [];
-let scheduled = false;
+let pendingChars = 0;
+let timer: NodeJS.Timeout | undefined;
 
 function flushStdout(): void {
-  scheduled = false;
+  if (timer !== undefined) clearTimeout(timer);
+  timer = undefined;
   if (pending.length === 0) return;
   const chunk = pending.join('');
   pending = [];
+  pendingChars = 0;
   process.stdout.write(chunk);
 }
 
@@ -28,11 +34,33 @@ const standardStreams: HostLogSink = (level, line) => {
     return;
   }
   pending.push(`${line}\n`);
-  if (!scheduled) {
-    scheduled = true;
-    setImmediate(flushStdout);
-  }
+  pendingChars += line.length + 1;
+  if (pendingChars >= FLUSH_AT_CHARS) flushStdout();
+  else timer ??= setTimeout(flushStdout, FLUSH_AFTER_MS);
 };
+
+/** The host's line for one HTTP request: names, codes and counts only — never headers, query strings or bodies. */
+export interface RequestLine {
+  function?: string;
+  invocationId: string;
+  method?: string;
+  path: string;
+  status: number;
+  durationMs: number;
+}
+
+let stampMs = Number.NaN;
+let stamp = '';
+
+/** ISO 8601 time of now; formatting a Date costs more than the rest of a request line, so one per millisecond. */
+function now(): string {
+  const ms = Date.now();
+  if (ms !== stampMs) {
+    stampMs = ms;
+    stamp = new Date(ms).toISOString();
+  }
+  return stamp;
+}
 
 /**
  * Structured (one JSON object per line) logging for the embedded host; function logs go through the
@@ -42,15 +70,24 @@ export class HostLog {
   constructor(private readonly sink: HostLogSink = standardStreams) {}
 
   write(level: HostLogLevel, message: string, fields: Record<string, unknown> = {}): void {
-    this.sink(level, JSON.stringify({ time: new Date().toISOString(), level, message, ...fields }));
+    this.sink(level, JSON.stringify({ time: now(), level, message, ...fields }));
   }
 
-  /** An InvocationContext log handler: the function's own lines, tagged with function and invocation. */
+  /** Written once per request, so one object of a fixed shape rather than a spread of fields. */
+  request(line: RequestLine): void {
+    const { invocationId, method, path, status, durationMs } = line;
+    this.sink('info', JSON.stringify({ time: now(), level: 'info', message: 'http.request', function: line.function, invocationId, method, path, status, durationMs }));
+  }
+
+  /** A function's own line (context.log and friends), tagged with function and invocation. */
+  functionLine(functionName: string, invocationId: string, level: string, args: readonly unknown[]): void {
+    const text = args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' ');
+    const severity = level === 'error' || level === 'critical' ? 'error' : level === 'warning' ? 'warn' : 'info';
+    this.write(severity, text, { function: functionName, invocationId });
+  }
+
+  /** An InvocationContext log handler (timer invocations use the worker's own context). */
   handlerFor(functionName: string, invocationId: string): (level: string, ...args: unknown[]) => void {
-    return (level, ...args) => {
-      const text = args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' ');
-      const severity = level === 'error' || level === 'critical' ? 'error' : level === 'warning' ? 'warn' : 'info';
-      this.write(severity, text, { function: functionName, invocationId });
-    };
+    return (level, ...args) => this.functionLine(functionName, invocationId, level, args);
   }
 }

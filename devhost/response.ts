@@ -9,30 +9,47 @@ export class InvalidHandlerResultError extends Error {
   }
 }
 
+/** Status, lower-cased headers and body, ready for the socket. A string body is sent as UTF-8. */
+export interface WireResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer | string;
+}
+
+const EMPTY = Buffer.alloc(0);
+
 /**
- * Converts what an HTTP handler returned into status, headers and body bytes the way the worker
- * does (converters/toRpcHttp.ts): an HttpResponse is used as is, any other object goes through
+ * Converts what an HTTP handler returned into status, headers and body the way the worker does
+ * (converters/toRpcHttp.ts): an HttpResponse is used as is, any other object goes through
  * `new HttpResponse(init)` so `jsonBody` (with its default content type), string, bytes and stream
  * bodies, and null-body statuses behave exactly as in Azure. Cookies are not used by this app and
- * are not forwarded.
+ * are not forwarded. The shapes this app returns are converted synchronously (see plainResponse);
+ * only the others wait for the body to be read.
  */
-export async function toWireResponse(result: unknown): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
-  if (result === undefined || result === null) return { status: 204, headers: {}, body: Buffer.alloc(0) };
+export function toWireResponse(result: unknown): WireResponse | Promise<WireResponse> {
+  if (result === undefined || result === null) return { status: 204, headers: {}, body: EMPTY };
   if (typeof result !== 'object') throw new InvalidHandlerResultError();
-  const plain = plainResponse(result);
-  if (plain) return plain;
-  const response = result instanceof HttpResponse ? result : new HttpResponse(result);
+  return plainResponse(result) ?? viaHttpResponse(result instanceof HttpResponse ? result : new HttpResponse(result));
+}
+
+async function viaHttpResponse(response: HttpResponse): Promise<WireResponse> {
   const headers: Record<string, string> = {};
   for (const [name, value] of response.headers.entries()) headers[name] = value;
   return { status: response.status, headers, body: Buffer.from(await response.arrayBuffer()) };
 }
 
-export function writeWireResponse(target: ServerResponse, wire: { status: number; headers: Record<string, string>; body: Buffer }): void {
-  target.writeHead(wire.status, { ...wire.headers, 'content-length': String(wire.body.length) });
+/**
+ * One write for head and body: Node joins the head and a string body into a single string, where a
+ * Buffer body goes out as a second chunk. Headers go as a flat list, which Node takes without
+ * walking an object's keys.
+ */
+export function writeWireResponse(target: ServerResponse, wire: WireResponse): void {
+  const flat: string[] = [];
+  for (const name in wire.headers) flat.push(name, wire.headers[name]);
+  flat.push('content-length', String(typeof wire.body === 'string' ? Buffer.byteLength(wire.body) : wire.body.length));
+  target.writeHead(wire.status, flat);
   target.end(wire.body);
 }
-
-const PLAIN_KEYS = new Set(['status', 'headers', 'jsonBody', 'body']);
 
 /**
  * The shapes this app's handlers return — `{ status?, headers? (strings), jsonBody | string body }` —
@@ -40,27 +57,30 @@ const PLAIN_KEYS = new Set(['status', 'headers', 'jsonBody', 'body']);
  * `application/json` unless set, UTF-8 text), without building an undici Response per request,
  * which costs more than verifying the token. Anything else takes the worker's path above.
  */
-function plainResponse(result: object): { status: number; headers: Record<string, string>; body: Buffer } | undefined {
+function plainResponse(result: object): WireResponse | undefined {
+  if (result instanceof HttpResponse) return undefined;
   const init = result as { status?: unknown; headers?: unknown; jsonBody?: unknown; body?: unknown };
-  if (result instanceof HttpResponse || Object.keys(result).some((key) => !PLAIN_KEYS.has(key))) return undefined;
+  for (const key in init) if (key !== 'status' && key !== 'headers' && key !== 'jsonBody' && key !== 'body') return undefined;
   const status = init.status ?? 200;
   if (typeof status !== 'number' || status === 204 || status === 304) return undefined;
   const headers: Record<string, string> = {};
   if (init.headers !== undefined) {
     if (typeof init.headers !== 'object' || init.headers === null || Array.isArray(init.headers) || init.headers instanceof Headers) return undefined;
-    for (const [name, value] of Object.entries(init.headers)) {
+    const given = init.headers as Record<string, unknown>;
+    for (const name in given) {
+      const value = given[name];
       if (typeof value !== 'string') return undefined;
       headers[name.toLowerCase()] = value;
     }
   }
   if (init.jsonBody !== undefined && init.body === undefined) {
     headers['content-type'] ??= 'application/json';
-    return { status, headers, body: Buffer.from(JSON.stringify(init.jsonBody)) };
+    return { status, headers, body: JSON.stringify(init.jsonBody) };
   }
   if (typeof init.body === 'string' && init.jsonBody === undefined) {
     headers['content-type'] ??= 'text/plain;charset=UTF-8';
-    return { status, headers, body: Buffer.from(init.body) };
+    return { status, headers, body: init.body };
   }
-  if (init.body === undefined && init.jsonBody === undefined) return { status, headers, body: Buffer.alloc(0) };
+  if (init.body === undefined && init.jsonBody === undefined) return { status, headers, body: EMPTY };
   return undefined;
 }

@@ -2,7 +2,6 @@ import { app } from '@azure/functions';
 import { audit, hashSubject } from '../src/audit';
 import { ServiceError } from '../src/errors';
 import { readStringField } from '../src/http/body';
-import { verifyToken } from '../src/jwt/verify';
 import { httpHandler, readBody } from './shared/http';
 import './shared/startup';
 
@@ -19,11 +18,7 @@ export const revokeHandler = httpHandler('revoke', async ({ request, services, c
   if (!services.revocationService) {
     throw new ServiceError('revocation_unavailable', 'No revocation store is configured (AzureWebJobsStorage or REVOCATION_TABLE_URL).', { retryAfterSeconds: 60 });
   }
-  const result = await verifyToken(
-    token,
-    { issuer: config.issuer, audiences: config.audiences, clockSkewSeconds: Math.floor(config.clockSkewMs / 1000), maxTokenBytes: config.limits.maxTokenBytes },
-    { ring: services.ring, clock: services.clock, revocations: services.revocations },
-  );
+  const result = await services.verifier.verifyLocally(token);
   if (result.active && typeof result.claims.jti === 'string' && typeof result.claims.exp === 'number') {
     await services.revocationService.revokeToken(result.claims.jti, result.claims.exp + Math.ceil(config.clockSkewMs / 1000), caller.id);
     audit(services.logger, { operation: 'revoke', outcome: 'success', caller: caller.id, kid: result.kid, jti: result.claims.jti, subHash: hashSubject(result.claims.sub) });

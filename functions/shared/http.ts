@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { getServices, type Services } from '../../src/app/services';
+import { getServices, readyServices, type Services } from '../../src/app/services';
 import { audit } from '../../src/audit';
 import type { Caller } from '../../src/auth/caller';
 import type { Operation } from '../../src/config/caller-policy';
@@ -20,9 +20,16 @@ export interface CallerInput extends PublicInput {
 type HttpFunction = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
+/** The headers of most answers, shared (HttpResponse copies what it is given). */
+const JSON_NO_STORE: Readonly<Record<string, string>> = Object.freeze({ 'Content-Type': 'application/json', ...NO_STORE });
 
-export function json(status: number, body: unknown, headers: Record<string, string> = NO_STORE): HttpResponseInit {
-  return { status, jsonBody: body, headers: { 'Content-Type': 'application/json', ...headers } };
+export function json(status: number, body: unknown, headers?: Record<string, string>): HttpResponseInit {
+  return { status, jsonBody: body, headers: headers === undefined ? JSON_NO_STORE : { 'Content-Type': 'application/json', ...headers } };
+}
+
+/** Like json(), for a body that is JSON text already. */
+export function jsonText(status: number, text: string): HttpResponseInit {
+  return { status, body: text, headers: JSON_NO_STORE };
 }
 
 export function problem(error: ServiceError): HttpResponseInit {
@@ -34,59 +41,74 @@ export function problem(error: ServiceError): HttpResponseInit {
   return { status: error.status, body: JSON.stringify(document), headers };
 }
 
-/** Reads the body with a size cap before anything parses it. */
+/**
+ * Reads the body with a size cap before anything parses it: the declared length first, then the
+ * bytes actually received (as UTF-8, what the body is decoded as anyway).
+ */
 export async function readBody(request: HttpRequest, maxBytes: number): Promise<ParsedBody> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > maxBytes) throw new ServiceError('payload_too_large', `The request body may be at most ${maxBytes} bytes.`);
-  const bytes = Buffer.from(await request.arrayBuffer());
-  if (bytes.length > maxBytes) throw new ServiceError('payload_too_large', `The request body may be at most ${maxBytes} bytes.`);
-  return parseBody(request.headers.get('content-type'), bytes.toString('utf8'));
+  const text = await request.text();
+  // A string has at most as many UTF-16 units as UTF-8 bytes; only a long one needs counting.
+  if (text.length > maxBytes / 3 && Buffer.byteLength(text) > maxBytes) throw new ServiceError('payload_too_large', `The request body may be at most ${maxBytes} bytes.`);
+  return parseBody(request.headers.get('content-type'), text);
 }
 
 /** A route for callers allowed `operation` (authenticated and authorized before the handler runs). */
 export function httpHandler(operation: Operation, handler: (input: CallerInput) => Promise<HttpResponseInit>): HttpFunction {
-  return guarded(async (request, context, services) => {
-    let caller: Caller;
+  // One async function per request for services, caller and handler: each layer of its own would cost a promise and a turn.
+  return async (request, context) => {
     try {
-      caller = await services.authenticator.authenticate({ headers: request.headers }, operation);
+      const services = readyServices() ?? (await getServices());
+      let caller: Caller;
+      try {
+        caller = await services.authenticator.authenticate({ headers: request.headers }, operation);
+      } catch (error: unknown) {
+        throw refused(services, context, operation, error);
+      }
+      return await handler({ request, context, services, caller });
     } catch (error: unknown) {
-      const refused = toServiceError(error);
-      audit(services.logger, { operation: 'auth', outcome: 'refused', code: refused.code, detail: `${context.functionName}:${operation}` });
-      throw refused;
+      return failure(context, error);
     }
-    return handler({ request, context, services, caller });
-  });
+  };
 }
 
 /** A route anyone may read (JWKS, discovery, health). */
 export function publicHandler(handler: (input: PublicInput) => Promise<HttpResponseInit>): HttpFunction {
-  return guarded((request, context, services) => handler({ request, context, services }));
+  return async (request, context) => {
+    try {
+      return await handler({ request, context, services: readyServices() ?? (await getServices()) });
+    } catch (error: unknown) {
+      return failure(context, error);
+    }
+  };
+}
+
+/** An authentication or authorization failure, audited with the route and operation (never the token). */
+function refused(services: Services, context: InvocationContext, operation: Operation, error: unknown): ServiceError {
+  const serviceError = toServiceError(error);
+  audit(services.logger, { operation: 'auth', outcome: 'refused', code: serviceError.code, detail: `${context.functionName}:${operation}` });
+  return serviceError;
 }
 
 /**
- * Builds the services and maps every failure to problem+json. Unexpected errors are logged by
- * class name only (their messages can quote input).
+ * Maps every failure to problem+json. Unexpected errors are logged by class name only (their
+ * messages can quote input).
  */
-function guarded(run: (request: HttpRequest, context: InvocationContext, services: Services) => Promise<HttpResponseInit>): HttpFunction {
-  return async (request, context) => {
-    try {
-      return await run(request, context, await getServices());
-    } catch (error: unknown) {
-      const serviceError = toServiceError(error);
-      if (serviceError.status >= 500) {
-        const cause = serviceError.cause;
-        context.error(
-          JSON.stringify({
-            message: 'request.failed',
-            function: context.functionName,
-            code: serviceError.code,
-            cause: cause instanceof Error ? cause.name : typeof cause,
-            // Configuration errors quote setting names only and say what to do (e.g. a missing Key Vault key).
-            ...(cause instanceof ConfigError ? { detail: cause.message } : {}),
-          }),
-        );
-      }
-      return problem(serviceError);
-    }
-  };
+function failure(context: InvocationContext, error: unknown): HttpResponseInit {
+  const serviceError = toServiceError(error);
+  if (serviceError.status >= 500) {
+    const cause = serviceError.cause;
+    context.error(
+      JSON.stringify({
+        message: 'request.failed',
+        function: context.functionName,
+        code: serviceError.code,
+        cause: cause instanceof Error ? cause.name : typeof cause,
+        // Configuration errors quote setting names only and say what to do (e.g. a missing Key Vault key).
+        ...(cause instanceof ConfigError ? { detail: cause.message } : {}),
+      }),
+    );
+  }
+  return problem(serviceError);
 }

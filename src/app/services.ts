@@ -13,6 +13,7 @@ import { FileLock, ProcessLock, type RotationLock } from '../rotation/lock';
 import type { RotationDependencies } from '../rotation/rotate';
 import { RotationStatus } from '../rotation/status';
 import { ensureSigningKey } from './bootstrap';
+import { createTokenVerifier, type TokenVerifier } from './token-verifier';
 
 /** Everything a handler needs, built once per process from the settings. */
 export interface Services {
@@ -24,6 +25,7 @@ export interface Services {
   authenticator: Authenticator;
   revocations: RevocationView;
   revocationService?: RevocationService;
+  verifier: TokenVerifier;
   rotation: RotationDependencies;
   close(): Promise<void>;
 }
@@ -87,6 +89,7 @@ export async function createServices(env: Environment, overrides: ServiceOverrid
       propagationSeconds: Math.round(config.rotation.propagationMs / 1000),
     },
   };
+  const revocations = revocationService ?? noRevocations;
   return {
     config,
     clock,
@@ -94,8 +97,9 @@ export async function createServices(env: Environment, overrides: ServiceOverrid
     store,
     ring,
     authenticator,
-    revocations: revocationService ?? noRevocations,
+    revocations,
     revocationService,
+    verifier: createTokenVerifier(config, ring, store, clock, revocations),
     rotation,
     close: async () => {
       await revocationService?.close();
@@ -116,22 +120,38 @@ function createAuthenticator(config: AppConfig, clock: Clock): Authenticator {
 }
 
 let shared: Promise<Services> | undefined;
+/** The same services once built, so requests after the first need not wait a turn for them. */
+let ready: Services | undefined;
 
 /**
  * The process-wide services, created on first use. A failure (e.g. Key Vault unreachable at the
  * first request) is not cached, so the next request tries again.
  */
 export function getServices(env: Environment = process.env): Promise<Services> {
-  shared ??= createServices(env).catch((error: unknown) => {
-    shared = undefined;
-    throw error;
-  });
+  if (shared === undefined) {
+    const building = createServices(env);
+    shared = building;
+    building.then(
+      (services) => {
+        if (shared === building) ready = services;
+      },
+      () => {
+        if (shared === building) shared = undefined;
+      },
+    );
+  }
   return shared;
+}
+
+/** The process-wide services if they are built already (undefined before the first request completes them). */
+export function readyServices(): Services | undefined {
+  return ready;
 }
 
 /** For tests and the embedded host's shutdown. */
 export async function resetServices(): Promise<void> {
   const current = shared;
   shared = undefined;
+  ready = undefined;
   if (current) await (await current.catch(() => undefined))?.close();
 }

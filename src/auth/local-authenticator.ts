@@ -7,16 +7,17 @@ import type { Authenticator, Caller } from './caller';
  * embedded host binds to loopback with it.
  */
 export class LocalDeveloperAuthenticator implements Authenticator {
-  private readonly caller: Caller;
+  /** Always the same answer, so one settled promise serves every request. */
+  private readonly caller: Promise<Caller>;
 
   constructor(audiences: readonly string[]) {
-    this.caller = {
+    this.caller = Promise.resolve({
       id: 'local-developer',
       permissions: { operations: OPERATIONS, audiences, claims: ['*'] },
-    };
+    });
   }
 
   authenticate(): Promise<Caller> {
-    return Promise.resolve(this.caller);
+    return this.caller;
   }
 }

@@ -24,7 +24,14 @@ export interface VerifyDependencies {
 }
 
 export type VerifyResult =
-  | { active: true; claims: JwtClaims; kid: string; alg: JwsAlgorithm }
+  | {
+      active: true;
+      claims: JwtClaims;
+      /** The payload as the signer wrote it (the JSON text `claims` was parsed from). */
+      payloadJson: string;
+      kid: string;
+      alg: JwsAlgorithm;
+    }
   | { active: false; error: VerifyErrorCode; kid?: string };
 
 type Header = Record<string, unknown>;
@@ -37,9 +44,12 @@ function inactive(error: VerifyErrorCode, kid?: string): VerifyResult {
 }
 
 function parseObject(bytes: Buffer | undefined): Record<string, unknown> | undefined {
-  if (bytes === undefined) return undefined;
+  return bytes === undefined ? undefined : parseObjectText(bytes.toString('utf8'));
+}
+
+function parseObjectText(text: string): Record<string, unknown> | undefined {
   try {
-    const value: unknown = JSON.parse(bytes.toString('utf8'));
+    const value: unknown = JSON.parse(text);
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
@@ -149,7 +159,8 @@ function keyError(parsed: Parsed, ringKey: RingKey | undefined): VerifyResult | 
 }
 
 function afterSignature(parsed: Parsed, options: VerifyOptions, deps: VerifyDependencies, audience: string | undefined): VerifyResult {
-  const claims = parseObject(parsed.payloadBytes);
+  const payloadJson = parsed.payloadBytes.toString('utf8');
+  const claims = parseObjectText(payloadJson);
   if (!claims) return inactive('malformed', parsed.kid);
   const claimError = checkClaims(claims, options, nowSeconds(deps.clock), audience);
   if (claimError) return inactive(claimError, parsed.kid);
@@ -157,7 +168,7 @@ function afterSignature(parsed: Parsed, options: VerifyOptions, deps: VerifyDepe
   const sub = typeof claims.sub === 'string' ? claims.sub : undefined;
   const iat = typeof claims.iat === 'number' ? claims.iat : undefined;
   if (deps.revocations.isRevoked({ jti, sub, iat })) return inactive('revoked', parsed.kid);
-  return { active: true, claims, kid: parsed.kid, alg: parsed.alg };
+  return { active: true, claims, payloadJson, kid: parsed.kid, alg: parsed.alg };
 }
 
 /** Cached keys only; undefined when the answer needs I/O (unknown kid, or remote verify). */
@@ -180,19 +191,25 @@ export function verifyTokenCached(token: unknown, options: VerifyOptions, deps: 
 }
 
 /**
+ * The same rules as verifyToken, answered at once when the cached keys suffice (the common case:
+ * no promise, no microtask) and as a promise only when I/O is needed. The token is parsed once either way.
+ */
+export function verifyTokenNowOrLater(token: unknown, options: VerifyOptions, deps: VerifyDependencies, audience?: string): VerifyResult | Promise<VerifyResult> {
+  const parsed = parse(token, options);
+  if (isResult(parsed)) return parsed;
+  return verifyParsedCached(parsed, options, deps, audience) ?? verifyParsedWithIo(parsed, options, deps, audience);
+}
+
+/**
  * Verifies a token by the RFC 8725 rules, in an order that never trusts unsigned data: size, shape,
  * header, key by kid, alg bound to the key, signature, and only then the claims and revocation.
  */
-export async function verifyToken(
-  token: unknown,
-  options: VerifyOptions,
-  deps: VerifyDependencies,
-  audience?: string,
-): Promise<VerifyResult> {
-  const parsed = parse(token, options);
-  if (isResult(parsed)) return parsed;
-  const cached = verifyParsedCached(parsed, options, deps, audience);
-  if (cached) return cached;
+export async function verifyToken(token: unknown, options: VerifyOptions, deps: VerifyDependencies, audience?: string): Promise<VerifyResult> {
+  return verifyTokenNowOrLater(token, options, deps, audience);
+}
+
+/** An unknown kid (the ring may refresh, within its cool-down) or a signature Key Vault checks. */
+async function verifyParsedWithIo(parsed: Parsed, options: VerifyOptions, deps: VerifyDependencies, audience: string | undefined): Promise<VerifyResult> {
   const ringKey = deps.ring.get(parsed.kid) ?? (await deps.ring.resolve(parsed.kid));
   const refused = keyError(parsed, ringKey);
   if (refused || !ringKey) return refused ?? inactive('unknown_key', parsed.kid);

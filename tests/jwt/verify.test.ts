@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { ManualClock } from '../../src/clock';
 import { SUPPORTED_ALGORITHMS, type JwsAlgorithm } from '../../src/jwt/algorithms';
-import { verifyToken, type VerifyOptions, type VerifyResult } from '../../src/jwt/verify';
+import { verifyToken, verifyTokenNowOrLater, type VerifyOptions, type VerifyResult } from '../../src/jwt/verify';
 import { KeyRing } from '../../src/keys/key-ring';
 import type { RevocationSubject } from '../../src/revocation/revocation';
 import { b64, makeTestKey, signRaw, StaticKeyStore, type TestKey } from '../support/token-factory';
@@ -45,7 +45,22 @@ describe('verifyToken accepts', () => {
   it.each(SUPPORTED_ALGORITHMS.map((alg) => [alg]))('a valid %s token and returns its claims', async (alg: JwsAlgorithm) => {
     const key = keys[alg];
     const result = await verify(signRaw(key, header(key), claims()));
-    expect(result).toEqual({ active: true, claims: claims(), kid: key.version.kid, alg });
+    expect(result).toEqual({ active: true, claims: claims(), payloadJson: JSON.stringify(claims()), kid: key.version.kid, alg });
+  });
+
+  it('answers at once from cached keys and with a promise only when it needs I/O', async () => {
+    const key = keys.RS256;
+    const deps = { ring, clock, revocations: { isRevoked: () => false } };
+    const now = verifyTokenNowOrLater(signRaw(key, header(key), claims()), options, deps);
+    expect(now).not.toBeInstanceOf(Promise);
+    expect(now).toMatchObject({ active: true });
+    expect(verifyTokenNowOrLater('a.b', options, deps)).toEqual({ active: false, error: 'malformed', kid: undefined });
+    const unknownKid = verifyTokenNowOrLater(signRaw(key, { alg: 'RS256', kid: 'not-in-the-ring' }, claims()), options, deps);
+    expect(unknownKid).toBeInstanceOf(Promise);
+    expect(await unknownKid).toMatchObject({ active: false, error: 'unknown_key' });
+    const remote = verifyTokenNowOrLater(signRaw(key, header(key), claims()), options, { ...deps, remoteVerify: () => Promise.resolve(false) });
+    expect(remote).toBeInstanceOf(Promise);
+    expect(await remote).toMatchObject({ active: false, error: 'bad_signature' });
   });
 
   it('a token within the clock skew of exp and nbf', async () => {
