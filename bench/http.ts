@@ -1,10 +1,15 @@
 /**
  * Over HTTP, in one run: /api/verify on the embedded host vs a bare node:http server doing raw
- * crypto.verify on the same token, both driven by autocannon with the same connections and
- * duration; and cold start: process start → listening → first successful verify.
+ * crypto.verify on the same token, both driven by autocannon with the same connections and round
+ * length, in interleaved rounds (bare, host, bare, host, …) so that the machine's slow phases hit
+ * both alike; the ratio is the median of the per-round ratios. Each server's CPU time per request
+ * (all its threads, from /proc) is reported too. Then cold start: process start → listening →
+ * first successful verify.
+ *
+ * Run: npm run bench:http [-- --rounds 9 --seconds 2 --cold 9]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
@@ -12,29 +17,36 @@ import { startAzurite } from '../devhost/azurite';
 
 const APP_ROOT = resolve(__dirname, '..', '..');
 const ENTRY = join(APP_ROOT, 'dist', 'devhost', 'main.js');
+const CONNECTIONS = 16;
 
-interface Host {
+interface Server {
+  name: string;
   child: ChildProcess;
-  baseUrl: string;
+  url: string;
   listeningMs: number;
 }
 
-function startHostProcess(env: NodeJS.ProcessEnv): Promise<Host> {
+function argument(name: string, fallback: number): number {
+  const index = process.argv.indexOf(name);
+  return index > 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
+/** Starts a process and resolves once it prints its listening line; its later output is drained, not kept. */
+function startProcess(name: string, args: string[], env: NodeJS.ProcessEnv, path: string): Promise<Server> {
   const started = performance.now();
-  const child = spawn(process.execPath, [ENTRY], { cwd: APP_ROOT, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolveHost, reject) => {
+  const child = spawn(process.execPath, args, { cwd: APP_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolveServer, reject) => {
     let output = '';
-    let listening = false;
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (listening) return; // drained, not kept: the host logs one line per request
+    const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      const match = /kv-jwt host listening on (http:\/\/\S+)/.exec(output);
-      if (match) {
-        listening = true;
-        resolveHost({ child, baseUrl: match[1], listeningMs: performance.now() - started });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`host exited with ${code}`)));
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (!match) return;
+      child.stdout?.off('data', onData);
+      child.stdout?.resume();
+      resolveServer({ name, child, url: `${match[1]}${path}`, listeningMs: performance.now() - started });
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
   });
 }
 
@@ -46,11 +58,21 @@ async function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-async function cannon(url: string, body: string, seconds: number): Promise<number> {
-  const result = await autocannon({ url, method: 'POST', body, headers: { 'content-type': 'application/json' }, connections: 16, duration: seconds });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result.requests.average;
+/** CPU time of a process, all threads, in microseconds (utime + stime from /proc, 10 ms ticks). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
+
+async function round(server: Server, body: string, seconds: number): Promise<{ rps: number; cpuUsPerRequest: number }> {
+  const before = cpuMicros(server.child.pid ?? 0);
+  const result = await autocannon({ url: server.url, method: 'POST', body, headers: { 'content-type': 'application/json' }, connections: CONNECTIONS, duration: seconds });
+  const cpu = cpuMicros(server.child.pid ?? 0) - before;
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${server.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: result.requests.average, cpuUsPerRequest: cpu / result.requests.total };
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /**
  * A bare server doing only what is unavoidable: read the body, split the token, crypto.verify. It
@@ -71,60 +93,76 @@ const BARE_SERVER = `
       response.end(JSON.stringify({ active: ok }));
     });
   });
-  server.listen(0, '127.0.0.1', () => process.stdout.write('kv-jwt host listening on http://127.0.0.1:' + server.address().port + '\\n'));
+  server.listen(0, '127.0.0.1', () => process.stdout.write('bare listening on http://127.0.0.1:' + server.address().port + '\\n'));
 `;
 
-function bareServer(jwk: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['-e', BARE_SERVER], { env: { ...process.env, BENCH_JWK: JSON.stringify(jwk) }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolveServer, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolveServer({ child, url: `${match[1]}/verify` });
-    });
-    child.once('exit', (code) => reject(new Error(`bare server exited with ${code}`)));
-  });
-}
-
 async function main(): Promise<void> {
-  const seconds = Number(process.argv[2] ?? '8');
+  const rounds = argument('--rounds', 9);
+  const seconds = argument('--seconds', 2);
+  const coldStarts = argument('--cold', 9);
   const dir = mkdtempSync(join(tmpdir(), 'kvjwt-http-bench-'));
   const azurite = await startAzurite({ blobPort: 10100, queuePort: 10101, tablePort: 10102 });
-  const env = { AUTH_MODE: 'none', LOCAL_KEYSTORE_DIR: dir, JWT_AUDIENCES: 'api://orders', JWT_ISSUER: 'https://jwt.bench/api', AzureWebJobsStorage: azurite.connectionString };
+  const env = { PORT: '0', AUTH_MODE: 'none', LOCAL_KEYSTORE_DIR: dir, JWT_AUDIENCES: 'api://orders', JWT_ISSUER: 'https://jwt.bench/api', AzureWebJobsStorage: azurite.connectionString };
+  const out = (line: string): boolean => process.stdout.write(`${line}\n`);
   try {
     // First start creates the key; cold starts below find it, as a restarted instance does.
-    let host = await startHostProcess(env);
-    const signed = (await (await fetch(`${host.baseUrl}/api/sign`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ claims: { sub: 'bench', aud: 'api://orders' }, ttlSeconds: 3600 }) })).json()) as { token: string; kid: string };
-    const jwks = (await (await fetch(`${host.baseUrl}/api/.well-known/jwks.json`)).json()) as { keys: Array<Record<string, string>> };
+    let host = await startProcess('host', [ENTRY], env, '/api/verify');
+    const base = host.url.replace(/\/api\/verify$/, '');
+    const signed = (await (await fetch(`${base}/api/sign`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ claims: { sub: 'bench', aud: 'api://orders' }, ttlSeconds: 3600 }) })).json()) as { token: string; kid: string };
+    const jwks = (await (await fetch(`${base}/api/.well-known/jwks.json`)).json()) as { keys: Array<Record<string, string>> };
     const jwk = jwks.keys.find((k) => k.kid === signed.kid) as Record<string, string>;
     await stop(host.child);
 
     const cold: Array<{ listening: number; firstVerify: number }> = [];
-    for (let i = 0; i < 5; i += 1) {
+    for (let i = 0; i < coldStarts; i += 1) {
       const started = performance.now();
-      host = await startHostProcess(env);
-      const answer = (await (await fetch(`${host.baseUrl}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: signed.token }) })).json()) as { active: boolean };
+      host = await startProcess('host', [ENTRY], env, '/api/verify');
+      const answer = (await (await fetch(host.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: signed.token }) })).json()) as { active: boolean };
       if (!answer.active) throw new Error('cold start verify failed');
       cold.push({ listening: host.listeningMs, firstVerify: performance.now() - started });
-      if (i < 4) await stop(host.child);
+      if (i < coldStarts - 1) await stop(host.child);
     }
-    const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-    const bare = await bareServer(jwk);
-    const bareUrl = bare.url;
     const body = JSON.stringify({ token: signed.token });
-    await cannon(bareUrl, body, 2); // warm-up
-    await cannon(`${host.baseUrl}/api/verify`, body, 2);
-    const rawRps = await cannon(bareUrl, body, seconds);
-    const ourRps = await cannon(`${host.baseUrl}/api/verify`, body, seconds);
+    // The floor for a cold start: a Node process that only listens and verifies.
+    const bareCold: number[] = [];
+    for (let i = 0; i < coldStarts; i += 1) {
+      const started = performance.now();
+      const server = await startProcess('bare', ['-e', BARE_SERVER], { BENCH_JWK: JSON.stringify(jwk) }, '/verify');
+      const answer = (await (await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json()) as { active: boolean };
+      if (!answer.active) throw new Error('bare cold start verify failed');
+      bareCold.push(performance.now() - started);
+      await stop(server.child);
+    }
+
+    const bare = await startProcess('bare', ['-e', BARE_SERVER], { BENCH_JWK: JSON.stringify(jwk) }, '/verify');
+    await round(bare, body, 2); // warm-up: JIT, connections
+    await round(host, body, 2);
+    const bareRounds: Array<{ rps: number; cpuUsPerRequest: number }> = [];
+    const hostRounds: Array<{ rps: number; cpuUsPerRequest: number }> = [];
+    for (let i = 0; i < rounds; i += 1) {
+      bareRounds.push(await round(bare, body, seconds));
+      hostRounds.push(await round(host, body, seconds));
+    }
     await stop(bare.child);
     await stop(host.child);
 
-    process.stdout.write(`\n## Over HTTP (autocannon, 16 connections, ${seconds} s each, same run)\n\n| server | req/s | vs bare |\n|---|---:|---:|\n`);
-    process.stdout.write(`| bare node:http + raw crypto.verify (RS256), own process | ${Math.round(rawRps).toLocaleString('en-US')} | 1.00× |\n`);
-    process.stdout.write(`| kv-jwt embedded host, POST /api/verify | ${Math.round(ourRps).toLocaleString('en-US')} | ${(ourRps / rawRps).toFixed(2)}× |\n`);
-    process.stdout.write(`\n## Cold start (median of 5)\n\n| process start → listening | process start → first successful verify |\n|---:|---:|\n| ${Math.round(median(cold.map((c) => c.listening)))} ms | ${Math.round(median(cold.map((c) => c.firstVerify)))} ms |\n`);
+    const ratios = hostRounds.map((r, i) => r.rps / bareRounds[i].rps);
+    const cpuRatios = hostRounds.map((r, i) => bareRounds[i].cpuUsPerRequest / r.cpuUsPerRequest);
+    const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+    out(`\n## Over HTTP (autocannon, ${CONNECTIONS} connections, ${rounds} interleaved rounds of ${seconds} s each, same run)\n`);
+    out('| server | req/s (median round) | CPU per request (median) | vs bare: req/s (median of round ratios) | vs bare: CPU per request |');
+    out('|---|---:|---:|---:|---:|');
+    out(`| bare node:http + raw crypto.verify (RS256), own process | ${fmt(median(bareRounds.map((r) => r.rps)))} | ${median(bareRounds.map((r) => r.cpuUsPerRequest)).toFixed(1)} µs | 1.00× | 1.00× |`);
+    out(`| kv-jwt embedded host, POST /api/verify | ${fmt(median(hostRounds.map((r) => r.rps)))} | ${median(hostRounds.map((r) => r.cpuUsPerRequest)).toFixed(1)} µs | ${median(ratios).toFixed(2)}× | ${median(cpuRatios).toFixed(2)}× |`);
+    out(`\nPer-round req/s ratios: ${ratios.map((r) => r.toFixed(2)).join(' ')}`);
+    const listening = cold.map((c) => c.listening);
+    const firstVerify = cold.map((c) => c.firstVerify);
+    out(`\n## Cold start (${coldStarts} starts, existing key, Azurite running)\n`);
+    out('| | median | min | max |\n|---|---:|---:|---:|');
+    out(`| process start → listening | ${Math.round(median(listening))} ms | ${Math.round(Math.min(...listening))} ms | ${Math.round(Math.max(...listening))} ms |`);
+    out(`| process start → first successful verify | ${Math.round(median(firstVerify))} ms | ${Math.round(Math.min(...firstVerify))} ms | ${Math.round(Math.max(...firstVerify))} ms |`);
+    out(`| bare server: process start → first successful verify (the floor) | ${Math.round(median(bareCold))} ms | ${Math.round(Math.min(...bareCold))} ms | ${Math.round(Math.max(...bareCold))} ms |`);
   } finally {
     await azurite.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -132,6 +170,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -71,7 +71,18 @@ export async function createServices(env: Environment, overrides: ServiceOverrid
     logger,
   );
   const authenticator = overrides.authenticator ?? createAuthenticator(config, clock);
-  const revocationService = overrides.revocationService ?? (await createRevocationService(config, env, clock, logger));
+  // The revocation view and the key ring load side by side: two round trips (Table Storage, Key
+  // Vault) at start-up instead of one after the other.
+  const [revocationStart, ringLoad] = await Promise.allSettled([
+    overrides.revocationService ? Promise.resolve(overrides.revocationService) : createRevocationService(config, env, clock, logger),
+    ring.ready(),
+  ]);
+  if (ringLoad.status === 'rejected') {
+    if (revocationStart.status === 'fulfilled' && !overrides.revocationService) await revocationStart.value?.close();
+    throw ringLoad.reason;
+  }
+  if (revocationStart.status === 'rejected') throw revocationStart.reason;
+  const revocationService = revocationStart.value;
   const rotationLock =
     overrides.rotationLock ??
     (store.kind === 'embedded' ? new FileLock(config.localKeystore.dir, STALE_ROTATION_LOCK_MS, () => Date.now()) : new ProcessLock());

@@ -1,5 +1,5 @@
 import { TableClient } from '@azure/data-tables';
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import type { Logger } from '../audit';
 import type { Clock } from '../clock';
 import type { AppConfig, Environment } from '../config/settings';
@@ -7,11 +7,10 @@ import { TableRevocationService } from './table-revocation-service';
 
 const SYNC_INTERVAL_MS = 1000;
 
-function credential(config: AppConfig, env: Environment): TokenCredential {
-  if (env.IDENTITY_ENDPOINT || env.MSI_ENDPOINT) {
-    return config.keyVault.managedIdentityClientId ? new ManagedIdentityCredential(config.keyVault.managedIdentityClientId) : new ManagedIdentityCredential();
-  }
-  return new DefaultAzureCredential();
+/** The app's identity (the same one Key Vault sees); @azure/identity is loaded only for it. */
+async function credential(config: AppConfig, env: Environment): Promise<TokenCredential> {
+  const { createVaultCredential } = await import('../keys/keyvault/credential');
+  return createVaultCredential(config, env);
 }
 
 /**
@@ -19,17 +18,17 @@ function credential(config: AppConfig, env: Environment): TokenCredential {
  * identity-based host storage account (AzureWebJobsStorage__accountName), else the
  * AzureWebJobsStorage connection string (Azurite locally). No storage configured → undefined.
  */
-export function revocationTableClient(config: AppConfig, env: Environment): TableClient | undefined {
+export async function revocationTableClient(config: AppConfig, env: Environment): Promise<TableClient | undefined> {
   const table = config.storage.revocationTableName;
-  if (config.storage.revocationTableUrl) return new TableClient(config.storage.revocationTableUrl, table, credential(config, env));
-  if (config.storage.accountName) return new TableClient(`https://${config.storage.accountName}.table.core.windows.net`, table, credential(config, env));
+  if (config.storage.revocationTableUrl) return new TableClient(config.storage.revocationTableUrl, table, await credential(config, env));
+  if (config.storage.accountName) return new TableClient(`https://${config.storage.accountName}.table.core.windows.net`, table, await credential(config, env));
   const connection = config.storage.connectionString;
   if (!connection) return undefined;
   return TableClient.fromConnectionString(connection, table, { allowInsecureConnection: /http:\/\/(127\.0\.0\.1|localhost)/.test(connection) || connection.startsWith('UseDevelopmentStorage') });
 }
 
 export async function createRevocationService(config: AppConfig, env: Environment, clock: Clock, logger: Logger): Promise<TableRevocationService | undefined> {
-  const client = revocationTableClient(config, env);
+  const client = await revocationTableClient(config, env);
   if (!client) return undefined;
   const service = new TableRevocationService({
     client,

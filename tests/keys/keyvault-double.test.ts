@@ -199,6 +199,19 @@ describe('faults and counters', () => {
     expect(vault.counters.get('get')).toBe(4);
   });
 
+  it('records each answered call’s time in the vault, injected latency included, for benchmarks', async () => {
+    const { version } = await createKey('timed');
+    vault.counters.reset();
+    vault.faults.latencyMs = 30;
+    for (let i = 0; i < 3; i += 1) expect((await call('GET', `/keys/timed/${version}`)).status).toBe(200);
+    vault.faults.latencyMs = 0;
+    const calls = vault.counters.calls('get');
+    expect(calls).toHaveLength(3);
+    for (const ms of calls) expect(ms).toBeGreaterThanOrEqual(29);
+    vault.counters.reset();
+    expect(vault.counters.calls('get')).toEqual([]);
+  });
+
   it('drops connections during an outage and serves again afterwards', async () => {
     vault.faults.setOutage(true);
     await expect(call('GET', '/keys/any/versions')).rejects.toThrow();

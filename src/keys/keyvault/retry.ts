@@ -46,6 +46,22 @@ function worthRetrying(info: VaultErrorInfo, idempotent: boolean): boolean {
   return idempotent || (info.kind === 'http' && info.status === 429);
 }
 
+/**
+ * Runs `call` with a signal that aborts after `ms`, as AbortSignal.timeout would, but its timer is
+ * cleared as soon as the call settles: AbortSignal.timeout leaves one timer per call alive for the
+ * whole deadline (thousands at a few hundred signs per second), each tied to a weak reference.
+ */
+async function withDeadline<T>(ms: number, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ms);
+  timer.unref(); // like AbortSignal.timeout's: a pending deadline alone keeps no process alive
+  try {
+    return await call(controller.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function withRetries<T>(
   subject: FailureSubject,
   policy: RetryPolicy,
@@ -57,7 +73,7 @@ export async function withRetries<T>(
     try {
       // An attempt gets at most what is left of the budget, so the whole call stays bounded.
       const remaining = policy.totalBudgetMs - (performance.now() - started);
-      return await call(AbortSignal.timeout(Math.max(1, Math.ceil(Math.min(policy.attemptTimeoutMs, remaining)))));
+      return await withDeadline(Math.max(1, Math.ceil(Math.min(policy.attemptTimeoutMs, remaining))), call);
     } catch (error: unknown) {
       const info = describeVaultError(error);
       const failure: KeyStoreError = toKeyStoreError(info, subject, error);

@@ -20,13 +20,16 @@ export interface CounterReport {
   counts: Record<string, number>;
   serviceMs: Record<string, number>;
   waitedMs: Record<string, number>;
+  /** Each answered call's time in the vault (arrival to answer sent), oldest first. */
+  callMs: Record<string, number[]>;
 }
 
 export function counterReport(vault: KeyVaultDouble): CounterReport {
   const counts = vault.counters.snapshot();
   const serviceMs = Object.fromEntries(VAULT_OPERATIONS.map((operation) => [operation, vault.counters.serviceTimeMs(operation)]));
   const waitedMs = Object.fromEntries(VAULT_OPERATIONS.map((operation) => [operation, vault.counters.waitTimeMs(operation)]));
-  return { counts, serviceMs, waitedMs };
+  const callMs = Object.fromEntries(VAULT_OPERATIONS.map((operation) => [operation, vault.counters.calls(operation)]));
+  return { counts, serviceMs, waitedMs, callMs };
 }
 
 function applyFaults(vault: KeyVaultDouble, settings: FaultSettings): void {

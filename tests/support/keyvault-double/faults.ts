@@ -115,10 +115,30 @@ export class FaultPlan {
   }
 }
 
+/** Per-call durations kept for benchmarks: the newest this many per operation. */
+const MAX_RECORDED_CALLS = 100_000;
+
 export class CallCounters {
   private counts = new Map<CountedOperation, number>();
   private serviceMs = new Map<CountedOperation, number>();
   private waitedMs = new Map<CountedOperation, number>();
+  private callMs = new Map<CountedOperation, number[]>();
+
+  /**
+   * How long one call spent in the vault, from its request's arrival to its answer leaving
+   * (injected latency, crypto, JSON): a benchmark subtracts it call by call from what the client
+   * saw, so what remains is the client's own time (and loopback transit).
+   */
+  recordCall(operation: CountedOperation, ms: number): void {
+    let calls = this.callMs.get(operation);
+    if (!calls) this.callMs.set(operation, (calls = []));
+    if (calls.length >= MAX_RECORDED_CALLS) calls.shift();
+    calls.push(ms);
+  }
+
+  calls(operation: CountedOperation): number[] {
+    return [...(this.callMs.get(operation) ?? [])];
+  }
 
   /** Injected latency as actually slept (timers overshoot): benchmarks subtract the real figure. */
   addWaitTime(operation: CountedOperation, ms: number): void {
@@ -155,5 +175,6 @@ export class CallCounters {
     this.counts.clear();
     this.serviceMs.clear();
     this.waitedMs.clear();
+    this.callMs.clear();
   }
 }

@@ -100,6 +100,7 @@ export function createVaultServer(options: VaultServerOptions): https.Server {
   });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const arrived = performance.now();
     const url = new URL(request.url ?? '/', vaultUrl);
     const body = await readJson(request);
     const apiVersion = url.searchParams.get('api-version');
@@ -122,6 +123,9 @@ export function createVaultServer(options: VaultServerOptions): https.Server {
       return;
     }
     counters.increment(matched.operation);
+    const operation = matched.operation;
+    // 'prefinish': emitted within end(), so the figure is in before the client can ask for it.
+    response.once('prefinish', () => counters.recordCall(operation, performance.now() - arrived));
     const wait = faults.takeDelay(matched.operation);
     if (wait > 0) {
       const sleepStarted = performance.now();
