@@ -160,8 +160,8 @@ export async function runKeyVaultSignBench(latencyMs = 20, tokens = 1000): Promi
       localOverheadMs: { rawHttps: percentiles(local.rawHttps), sdkSign: percentiles(local.sdkSign), signToken: percentiles(local.signToken) },
       concurrentSignsPerSecond: Math.round(concurrentSignsPerSecond),
       vaultCallsPer1000Signs: per1000(callCounts, 100),
-      vaultCallsPer1000LocalVerifies: per1000(difference(afterLocal, beforeLocal), tokens),
-      vaultCallsPer1000KeyVaultVerifies: per1000(difference(afterRemote, afterLocal), tokens),
+      vaultCallsPer1000LocalVerifies: per1000(difference(afterLocal, beforeLocal), issued.length),
+      vaultCallsPer1000KeyVaultVerifies: per1000(difference(afterRemote, afterLocal), issued.length),
     };
   } finally {
     await vault.stop();
@@ -179,10 +179,39 @@ async function relaunchWithTestCa(): Promise<boolean> {
   return true;
 }
 
+const ms = (value: number): string => `${value.toFixed(2)} ms`;
+const calls = (counts: Record<string, number>): string => Object.entries(counts).map(([name, n]) => `${n.toLocaleString('en-US')} \`${name}\``).join(', ') || '0';
+
+/** The figures as Markdown tables (npm run bench, bench/RESULTS.md). */
+export function markdown(result: KeyVaultBenchResult): string {
+  const rows: Array<[string, Percentiles]> = [
+    ['bare node:https keep-alive POST of the sign request (the floor: one HTTPS round trip)', result.localOverheadMs.rawHttps],
+    ['the SDK alone: CryptographyClient.sign', result.localOverheadMs.sdkSign],
+    ['kv-jwt signToken (claims, digest, SDK sign with deadline and retries, JWS)', result.localOverheadMs.signToken],
+  ];
+  return [
+    `Local overhead per call = wall time − the call's own time in the vault (arrival to answer, measured by the double), ${result.tokens} calls each, interleaved blocks, ${result.latencyMs} ms injected latency:`,
+    '',
+    '| client | p50 | p99 | max | mean |',
+    '|---|---:|---:|---:|---:|',
+    ...rows.map(([name, p]) => `| ${name} | ${ms(p.p50)} | ${ms(p.p99)} | ${ms(p.max)} | ${ms(p.mean)} |`),
+    '',
+    '| figure | value |',
+    '|---|---:|',
+    `| signToken wall time per token p50 / p99 | ${ms(result.signMsPerToken.p50)} / ${ms(result.signMsPerToken.p99)} |`,
+    `| signToken wall time − nominal latency p50 / p99 | ${ms(result.overheadMs.p50)} / ${ms(result.overheadMs.p99)} |`,
+    `| service beyond the SDK alone, p50 / mean | ${ms(result.localOverheadMs.signToken.p50 - result.localOverheadMs.sdkSign.p50)} / ${ms(result.localOverheadMs.signToken.mean - result.localOverheadMs.sdkSign.mean)} |`,
+    `| Key Vault calls per 1,000 signs | ${calls(result.vaultCallsPer1000Signs)} |`,
+    `| Key Vault calls per 1,000 local verifies | ${calls(result.vaultCallsPer1000LocalVerifies)} |`,
+    `| Key Vault calls per 1,000 \`VERIFY_MODE=keyvault\` verifies | ${calls(result.vaultCallsPer1000KeyVaultVerifies)} |`,
+    `| concurrent signs per second (32 in flight) | ${result.concurrentSignsPerSecond.toLocaleString('en-US')} |`,
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   if (await relaunchWithTestCa()) return;
   const result = await runKeyVaultSignBench(argument('--latency', 20), argument('--tokens', 1000));
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(process.argv.includes('--markdown') ? `${markdown(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
 }
 
 if (require.main === module) {

@@ -33,10 +33,8 @@ async function main(): Promise<void> {
   if (!only || only === 'keyvault') {
     out('\n## Sign through the Key Vault double (20 ms injected latency)\n');
     // Its own process: it re-runs itself trusting the test CA of the Key Vault double.
-    const run = spawnSync(process.execPath, [join(__dirname, 'keyvault-sign.js'), '--latency', '20', '--tokens', '500'], { encoding: 'utf8' });
-    out('```');
+    const run = spawnSync(process.execPath, [join(__dirname, 'keyvault-sign.js'), '--latency', '20', '--tokens', '500', '--markdown'], { encoding: 'utf8' });
     out((run.stdout ?? '').trim());
-    out('```');
     if (run.status !== 0) throw new Error(`keyvault bench failed: ${run.stderr ?? ''}`);
   }
 }

@@ -73,10 +73,17 @@ export class HostLog {
     this.sink(level, JSON.stringify({ time: now(), level, message, ...fields }));
   }
 
-  /** Written once per request, so one object of a fixed shape rather than a spread of fields. */
+  /**
+   * Written once per request, so composed directly: the same JSON as write() would give (strings
+   * through JSON.stringify, so a path can not break out of its field), without an object to serialise.
+   */
   request(line: RequestLine): void {
-    const { invocationId, method, path, status, durationMs } = line;
-    this.sink('info', JSON.stringify({ time: now(), level: 'info', message: 'http.request', function: line.function, invocationId, method, path, status, durationMs }));
+    const name = line.function === undefined ? '' : `"function":${JSON.stringify(line.function)},`;
+    const method = line.method === undefined ? '' : `"method":${JSON.stringify(line.method)},`;
+    this.sink(
+      'info',
+      `{"time":"${now()}","level":"info","message":"http.request",${name}"invocationId":${JSON.stringify(line.invocationId)},${method}"path":${JSON.stringify(line.path)},"status":${line.status},"durationMs":${line.durationMs}}`,
+    );
   }
 
   /** A function's own line (context.log and friends), tagged with function and invocation. */

@@ -8,7 +8,7 @@ export type ParsedBody = { kind: 'json'; value: unknown } | { kind: 'form'; valu
  */
 export function parseBody(contentType: string | null | undefined, text: string): ParsedBody {
   if (text.trim() === '') return { kind: 'empty' };
-  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  const type = contentType === 'application/json' ? contentType : (contentType ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'application/x-www-form-urlencoded') return { kind: 'form', value: new URLSearchParams(text) };
   if (type === 'application/json' || type === '' || type.endsWith('+json')) {
     try {
