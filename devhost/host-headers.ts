@@ -21,14 +21,17 @@ export class HostHeaders implements Headers {
 
   get(name: string): string | null {
     if (this.#real !== undefined || typeof name !== 'string' || !HEADER_NAME.test(name)) return this.#headers().get(name);
-    const value = this.#raw[name.toLowerCase()];
+    const key = name.toLowerCase();
+    // Own properties only: Node's record is a plain object, and "constructor" is a valid header name.
+    const value = Object.prototype.hasOwnProperty.call(this.#raw, key) ? this.#raw[key] : undefined;
     if (value === undefined) return null;
     return typeof value === 'string' ? value : value.join(', ');
   }
 
   has(name: string): boolean {
     if (this.#real !== undefined || typeof name !== 'string' || !HEADER_NAME.test(name)) return this.#headers().has(name);
-    return this.#raw[name.toLowerCase()] !== undefined;
+    const key = name.toLowerCase();
+    return Object.prototype.hasOwnProperty.call(this.#raw, key) && this.#raw[key] !== undefined;
   }
 
   set(name: string, value: string): void {

@@ -96,6 +96,10 @@ function write(exchange: Exchange, wire: WireResponse): void {
   answered(exchange, wire.status);
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value instanceof Promise || (typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function');
+}
+
 /** Calls the function with a request and context like the worker's; a synchronous answer is written at once. */
 function invoke(exchange: Exchange, found: RouteMatch, url: RequestUrl, method: string, body: Buffer): void {
   const { name, handler } = found.registration;
@@ -108,7 +112,8 @@ function invoke(exchange: Exchange, found: RouteMatch, url: RequestUrl, method: 
     threw(exchange, error);
     return;
   }
-  if (result instanceof Promise) result.then((value: unknown) => respond(exchange, value), (error: unknown) => threw(exchange, error));
+  // A native promise or any thenable is awaited, as the worker awaits the handler; anything else is the answer itself.
+  if (isThenable(result)) Promise.resolve(result).then((value: unknown) => respond(exchange, value), (error: unknown) => threw(exchange, error));
   else respond(exchange, result);
 }
 

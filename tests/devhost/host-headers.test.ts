@@ -25,7 +25,7 @@ function thrown(run: () => unknown): string {
 }
 
 describe('HostHeaders reads like the worker’s Headers', () => {
-  it.each(['Content-Type', 'content-type', 'AUTHORIZATION', 'x-forwarded-for', 'set-cookie', 'x-empty', 'missing', 'host'])('get/has(%s)', (name) => {
+  it.each(['Content-Type', 'content-type', 'AUTHORIZATION', 'x-forwarded-for', 'set-cookie', 'x-empty', 'missing', 'host', 'constructor', 'toString', '__proto__', 'hasOwnProperty'])('get/has(%s)', (name) => {
     const { host, real } = pair();
     expect(host.get(name)).toBe(real.get(name));
     expect(host.has(name)).toBe(real.has(name));

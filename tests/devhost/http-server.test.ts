@@ -33,6 +33,7 @@ const registrations: Registration[] = [
   http('bytes', 'bytes', ['GET'], () => ({ body: new Uint8Array([0, 1, 255]), headers: { 'content-type': 'application/octet-stream' } })),
   http('noContent', 'no-content', ['GET'], () => ({ status: 204, jsonBody: { ignored: true } })),
   http('nothing', 'nothing', ['GET'], () => undefined),
+  http('thenable', 'thenable', ['GET'], () => ({ then: (resolve: (value: unknown) => void) => resolve({ status: 203, body: 'from a thenable' }) })),
   http('notObject', 'not-object', ['GET'], () => 'a string'),
   http('logs', 'logs', ['POST'], (_request, context) => {
     context.log('handler line', { n: 1 });
@@ -102,6 +103,8 @@ describe('embedded host HTTP server', () => {
     const noContent = await fetch(`${baseUrl}/api/no-content`);
     expect([noContent.status, await noContent.text()]).toEqual([204, '']);
     expect((await fetch(`${baseUrl}/api/nothing`)).status).toBe(204);
+    const thenable = await fetch(`${baseUrl}/api/thenable`);
+    expect([thenable.status, await thenable.text()]).toEqual([203, 'from a thenable']);
   });
 
   it('answers 404 for unknown routes and 405 with Allow for known routes, as problem+json', async () => {
