@@ -10,7 +10,7 @@ import { isKeyStoreError } from '../../src/keys/key-store';
 import type { KeyStoreError, KeyVersion } from '../../src/keys/key-store';
 import { openKeyVaultKeyStore } from '../../src/keys/keyvault/create-keyvault-key-store';
 import type { KeyVaultKeyStore } from '../../src/keys/keyvault/keyvault-key-store';
-import { backoffDelayMs, DEFAULT_RETRY_POLICY } from '../../src/keys/keyvault/retry';
+import { backoffDelayMs, DEFAULT_RETRY_POLICY, withRetries } from '../../src/keys/keyvault/retry';
 import { startKeyVaultDouble } from '../support/keyvault-double';
 import type { KeyVaultDouble } from '../support/keyvault-double';
 import { assertTestCaTrusted, doubleConfig, FAST_RETRY, storeOnDouble, uniqueKeyName, useDoubleManagedIdentity } from '../support/keyvault-double/adapter-fixture';
@@ -119,6 +119,23 @@ describe('outage and timeouts', () => {
     expect(failure.message).toMatch(/in time/);
     expect(vault.counters.get('sign') - before).toBe(2);
   }, 10_000);
+
+  it('ends each attempt’s deadline with the attempt (no timer outlives a call that answered)', async () => {
+    const policy = { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, attemptTimeoutMs: 40, totalBudgetMs: 1000 };
+    let seen: AbortSignal | undefined;
+    await withRetries({ operation: 'sign', keyName: 'k', version: 'v' }, policy, (abortSignal) => {
+      seen = abortSignal;
+      return Promise.resolve('signed');
+    });
+    await new Promise((resolveLater) => setTimeout(resolveLater, 100));
+    // AbortSignal.timeout would have fired by now: one live timer per call, long after the answer.
+    expect(seen?.aborted).toBe(false);
+    // A call that never answers is still cut at its deadline, with the error the SDK raises on abort.
+    const slow = withRetries({ operation: 'sign', keyName: 'k', version: 'v' }, policy, (abortSignal) =>
+      new Promise((_resolve, reject) => abortSignal.addEventListener('abort', () => reject(Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' })))),
+    );
+    await expect(slow).rejects.toMatchObject({ failure: 'unavailable', message: expect.stringContaining('in time') });
+  });
 
   it('stops at the total budget even when attempts remain', async () => {
     const budgeted = storeOnDouble(vault, store.keyName, { retry: { maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 10, attemptTimeoutMs: 5000, totalBudgetMs: 1500 } });
