@@ -62,6 +62,19 @@ function now(): string {
   return stamp;
 }
 
+const quotedForms = new Map<string, string>();
+const MAX_QUOTED_FORMS = 64;
+
+/** JSON.stringify of a value from a short list (function names, methods); bounded, since a method is the client's to choose. */
+function quoted(value: string): string {
+  let form = quotedForms.get(value);
+  if (form === undefined) {
+    form = JSON.stringify(value);
+    if (quotedForms.size < MAX_QUOTED_FORMS) quotedForms.set(value, form);
+  }
+  return form;
+}
+
 /**
  * Structured (one JSON object per line) logging for the embedded host; function logs go through the
  * same writer, tagged with function and invocation. Callers pass names, codes and counts only.
@@ -75,11 +88,12 @@ export class HostLog {
 
   /**
    * Written once per request, so composed directly: the same JSON as write() would give (strings
-   * through JSON.stringify, so a path can not break out of its field), without an object to serialise.
+   * through JSON.stringify, so a path can not break out of its field), without an object to
+   * serialise. Function names and methods come from a short list, so their quoted forms are kept.
    */
   request(line: RequestLine): void {
-    const name = line.function === undefined ? '' : `"function":${JSON.stringify(line.function)},`;
-    const method = line.method === undefined ? '' : `"method":${JSON.stringify(line.method)},`;
+    const name = line.function === undefined ? '' : `"function":${quoted(line.function)},`;
+    const method = line.method === undefined ? '' : `"method":${quoted(line.method)},`;
     this.sink(
       'info',
       `{"time":"${now()}","level":"info","message":"http.request",${name}"invocationId":${JSON.stringify(line.invocationId)},${method}"path":${JSON.stringify(line.path)},"status":${line.status},"durationMs":${line.durationMs}}`,

@@ -2,6 +2,7 @@ import { HttpRequest, type HttpRequestParams, type HttpRequestUser } from '@azur
 import type { Blob } from 'node:buffer';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ReadableStream } from 'node:stream/web';
+import type { BufferedBody } from '../src/http/body';
 import { HostHeaders, joinedHeaders } from './host-headers';
 
 export interface HostRequestInit {
@@ -29,7 +30,7 @@ const bodyless = (method: string): boolean => method === 'GET' || method === 'HE
  * answered by a real HttpRequest built on first use, so it behaves exactly as under `func start`.
  * tests/devhost/host-request.test.ts holds the two side by side.
  */
-export class HostHttpRequest implements HttpRequest {
+export class HostHttpRequest implements HttpRequest, BufferedBody {
   readonly method: string;
   readonly url: string;
   readonly params: HttpRequestParams;
@@ -74,37 +75,47 @@ export class HostHttpRequest implements HttpRequest {
     return this.#consumed || (this.#real?.bodyUsed ?? false);
   }
 
-  arrayBuffer = async (): Promise<ArrayBuffer> => {
+  async arrayBuffer(): Promise<ArrayBuffer> {
     if (this.#delegated) return this.#realRequest().arrayBuffer();
     const bytes = this.#take();
     // A copy, as undici gives: the host's buffer may be a slice of Node's shared pool.
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
-  };
+  }
 
-  text = async (): Promise<string> => {
+  async text(): Promise<string> {
     if (this.#delegated) return this.#realRequest().text();
     return utf8.decode(this.#take());
-  };
+  }
 
-  json = async (): Promise<unknown> => {
+  /**
+   * text() without the wait: the host has read the bytes already (src/http/body.ts BufferedBody).
+   * The same rules — it reads the body once — and undefined once a stream, blob or form was handed
+   * out, since the real request owns the body then.
+   */
+  textNow(): string | undefined {
+    if (this.#delegated) return undefined;
+    return utf8.decode(this.#take());
+  }
+
+  async json(): Promise<unknown> {
     if (this.#delegated) return this.#realRequest().json();
     return JSON.parse(utf8.decode(this.#take())) as unknown;
-  };
+  }
 
-  blob = async (): Promise<Blob> => {
+  async blob(): Promise<Blob> {
     this.#delegated = true;
     return this.#realRequest().blob();
-  };
+  }
 
-  formData = async (): Promise<FormData> => {
+  async formData(): Promise<FormData> {
     this.#delegated = true;
     return this.#realRequest().formData();
-  };
+  }
 
-  clone = (): HttpRequest => {
+  clone(): HttpRequest {
     if (this.#delegated || this.#consumed) return this.#realRequest().clone();
     return new HostHttpRequest(this.#init);
-  };
+  }
 
   #take(): Buffer {
     if (this.#consumed) throw new TypeError('Body is unusable: Body has already been read');

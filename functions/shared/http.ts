@@ -4,7 +4,8 @@ import { audit } from '../../src/audit';
 import type { Caller } from '../../src/auth/caller';
 import type { Operation } from '../../src/config/caller-policy';
 import { ConfigError, ServiceError, toProblem, toServiceError } from '../../src/errors';
-import { parseBody, type ParsedBody } from '../../src/http/body';
+import { andThen, recover, type NowOrLater } from '../../src/async/now-or-later';
+import { isBufferedBody, parseBody, type ParsedBody } from '../../src/http/body';
 
 export interface PublicInput {
   request: HttpRequest;
@@ -17,7 +18,9 @@ export interface CallerInput extends PublicInput {
   caller: Caller;
 }
 
-type HttpFunction = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+/** What a route answers: at once when nothing needed waiting for, as a promise otherwise (the worker awaits either). */
+type Answer = NowOrLater<HttpResponseInit>;
+type HttpFunction = (request: HttpRequest, context: InvocationContext) => Answer;
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
 /** The headers of most answers, shared (HttpResponse copies what it is given). */
@@ -43,45 +46,52 @@ export function problem(error: ServiceError): HttpResponseInit {
 
 /**
  * Reads the body with a size cap before anything parses it: the declared length first, then the
- * bytes actually received (as UTF-8, what the body is decoded as anyway).
+ * bytes actually received (as UTF-8, what the body is decoded as anyway). A body the host has in
+ * memory is read in this turn.
  */
-export async function readBody(request: HttpRequest, maxBytes: number): Promise<ParsedBody> {
+export function readBody(request: HttpRequest, maxBytes: number): NowOrLater<ParsedBody> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > maxBytes) throw new ServiceError('payload_too_large', `The request body may be at most ${maxBytes} bytes.`);
-  const text = await request.text();
-  // A string has at most as many UTF-16 units as UTF-8 bytes; only a long one needs counting.
-  if (text.length > maxBytes / 3 && Buffer.byteLength(text) > maxBytes) throw new ServiceError('payload_too_large', `The request body may be at most ${maxBytes} bytes.`);
-  return parseBody(request.headers.get('content-type'), text);
+  const text = (isBufferedBody(request) ? request.textNow() : undefined) ?? request.text();
+  return andThen(text, (received) => {
+    // A string has at most as many UTF-16 units as UTF-8 bytes; only a long one needs counting.
+    if (received.length > maxBytes / 3 && Buffer.byteLength(received) > maxBytes) throw new ServiceError('payload_too_large', `The request body may be at most ${maxBytes} bytes.`);
+    return parseBody(request.headers.get('content-type'), received);
+  });
 }
 
-/** A route for callers allowed `operation` (authenticated and authorized before the handler runs). */
-export function httpHandler(operation: Operation, handler: (input: CallerInput) => Promise<HttpResponseInit>): HttpFunction {
-  // One async function per request for services, caller and handler: each layer of its own would cost a promise and a turn.
-  return async (request, context) => {
-    try {
-      const services = readyServices() ?? (await getServices());
-      let caller: Caller;
-      try {
-        caller = await services.authenticator.authenticate({ headers: request.headers }, operation);
-      } catch (error: unknown) {
-        throw refused(services, context, operation, error);
-      }
-      return await handler({ request, context, services, caller });
-    } catch (error: unknown) {
-      return failure(context, error);
-    }
-  };
+/**
+ * A route for callers allowed `operation` (authenticated and authorized before the handler runs).
+ * Services, caller and handler are chained without an await of their own: when each answers at
+ * once (services loaded, AUTH_MODE=none or a cached key, a cached verify) so does the route.
+ */
+export function httpHandler(operation: Operation, handler: (input: CallerInput) => Answer): HttpFunction {
+  return (request, context) =>
+    recover(
+      () =>
+        andThen(readyServices() ?? getServices(), (services) =>
+          andThen(authorize(services, request, context, operation), (caller) => handler({ request, context, services, caller })),
+        ),
+      (error) => failure(context, error),
+    );
 }
 
 /** A route anyone may read (JWKS, discovery, health). */
-export function publicHandler(handler: (input: PublicInput) => Promise<HttpResponseInit>): HttpFunction {
-  return async (request, context) => {
-    try {
-      return await handler({ request, context, services: readyServices() ?? (await getServices()) });
-    } catch (error: unknown) {
-      return failure(context, error);
-    }
-  };
+export function publicHandler(handler: (input: PublicInput) => Answer): HttpFunction {
+  return (request, context) =>
+    recover(
+      () => andThen(readyServices() ?? getServices(), (services) => handler({ request, context, services })),
+      (error) => failure(context, error),
+    );
+}
+
+function authorize(services: Services, request: HttpRequest, context: InvocationContext, operation: Operation): NowOrLater<Caller> {
+  return recover(
+    () => services.authenticator.authenticate({ headers: request.headers }, operation),
+    (error) => {
+      throw refused(services, context, operation, error);
+    },
+  );
 }
 
 /** An authentication or authorization failure, audited with the route and operation (never the token). */

@@ -1,3 +1,4 @@
+import type { NowOrLater } from '../async/now-or-later';
 import type { CallerPermissions, Operation } from '../config/caller-policy';
 
 /** Who is calling, after authentication. Built by an Authenticator, never from raw headers alone. */
@@ -17,7 +18,8 @@ export interface AuthRequest {
 export interface Authenticator {
   /**
    * Returns the authenticated caller allowed to perform `operation`, or throws a ServiceError
-   * `unauthorized` (401, with the RFC 6750 challenge in details) or `forbidden` (403).
+   * `unauthorized` (401, with the RFC 6750 challenge in details) or `forbidden` (403) — at once
+   * when nothing needs fetching, as a promise otherwise.
    */
-  authenticate(request: AuthRequest, operation: Operation): Promise<Caller>;
+  authenticate(request: AuthRequest, operation: Operation): NowOrLater<Caller>;
 }

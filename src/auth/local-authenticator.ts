@@ -7,17 +7,14 @@ import type { Authenticator, Caller } from './caller';
  * embedded host binds to loopback with it.
  */
 export class LocalDeveloperAuthenticator implements Authenticator {
-  /** Always the same answer, so one settled promise serves every request. */
-  private readonly caller: Promise<Caller>;
+  /** Always the same answer, given at once: nothing to wait for. */
+  private readonly caller: Caller;
 
   constructor(audiences: readonly string[]) {
-    this.caller = Promise.resolve({
-      id: 'local-developer',
-      permissions: { operations: OPERATIONS, audiences, claims: ['*'] },
-    });
+    this.caller = { id: 'local-developer', permissions: { operations: OPERATIONS, audiences, claims: ['*'] } };
   }
 
-  authenticate(): Promise<Caller> {
+  authenticate(): Caller {
     return this.caller;
   }
 }

@@ -1,5 +1,19 @@
 import { ServiceError } from '../errors';
 
+/**
+ * A request whose body is already in memory — the embedded host's (devhost/host-request.ts) — so
+ * its text can be had in this turn. The worker's HttpRequest streams its body and has no such
+ * member; readers fall back to `await request.text()`.
+ */
+export interface BufferedBody {
+  /** The body as text (read once, like text()), or undefined when it is not in hand. */
+  textNow(): string | undefined;
+}
+
+export function isBufferedBody(request: object): request is BufferedBody {
+  return typeof (request as Partial<BufferedBody>).textNow === 'function';
+}
+
 export type ParsedBody = { kind: 'json'; value: unknown } | { kind: 'form'; value: URLSearchParams } | { kind: 'empty' };
 
 /**

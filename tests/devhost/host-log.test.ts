@@ -16,6 +16,17 @@ describe('host log lines', () => {
     expect(lines.every((line) => !line.includes('\n'))).toBe(true);
   });
 
+  it('escapes function names and methods, however many distinct ones it has seen', () => {
+    const lines: string[] = [];
+    const log = new HostLog((_level, line) => lines.push(line));
+    const methods = Array.from({ length: 100 }, (_, i) => `M"${i}\\`);
+    for (const method of methods) log.request({ function: 'odd"name', invocationId: 'id', method, path: '/', status: 405, durationMs: 0 });
+    for (const method of methods) log.request({ function: 'odd"name', invocationId: 'id', method, path: '/', status: 405, durationMs: 0 });
+    const parsed = lines.map((line) => JSON.parse(line) as { function: string; method: string });
+    expect(parsed.map((line) => line.method)).toEqual([...methods, ...methods]);
+    expect(parsed.every((line) => line.function === 'odd"name')).toBe(true);
+  });
+
   it('tags a function’s own lines with function and invocation, by level', () => {
     const lines: Array<[string, string]> = [];
     const log = new HostLog((level, line) => lines.push([level, line]));
