@@ -97,7 +97,7 @@ const BARE_SERVER = `
 `;
 
 async function main(): Promise<void> {
-  const rounds = argument('--rounds', 9);
+  const rounds = argument('--rounds', 15);
   const seconds = argument('--seconds', 2);
   const coldStarts = argument('--cold', 9);
   const dir = mkdtempSync(join(tmpdir(), 'kvjwt-http-bench-'));

@@ -1,5 +1,7 @@
 /**
  * Key Vault sign/verify benchmark against the double (own process, fixed injected latency):
+ * - local CPU per token: this process's CPU time (all threads) across the call, the work the
+ *   service and the SDK do themselves, free of wake-up latency;
  * - local overhead per token = the token's wall time − the time its sign call spent in the vault
  *   (arrival to answer sent, as the double measured it: injected latency as actually slept, its
  *   RSA private-key operation, JSON), token by token, p50/p99/max — what this service and the SDK
@@ -35,6 +37,8 @@ export interface KeyVaultBenchResult {
   overheadNetOfVaultMs: { mean: number };
   /** Per call, wall time − the time the call spent in the vault, for the service and its baselines (interleaved blocks). */
   localOverheadMs: Record<'rawHttps' | 'sdkSign' | 'signToken', Percentiles>;
+  /** Per call, the CPU time this process spent (all threads, process.cpuUsage): the local work itself, without the waits. */
+  localCpuMs: Record<'rawHttps' | 'sdkSign' | 'signToken', Percentiles>;
   concurrentSignsPerSecond: number;
   vaultCallsPer1000Signs: Record<string, number>;
   vaultCallsPer1000LocalVerifies: Record<string, number>;
@@ -100,6 +104,7 @@ export async function runKeyVaultSignBench(latencyMs = 20, tokens = 1000): Promi
     };
     for (const call of Object.values(candidates)) for (let i = 0; i < 10; i += 1) await call(); // warm each path
     const local: Record<keyof typeof candidates, number[]> = { rawHttps: [], sdkSign: [], signToken: [] };
+    const cpu: Record<keyof typeof candidates, number[]> = { rawHttps: [], sdkSign: [], signToken: [] };
     const durations: number[] = [];
     let afterSigns = await vault.counters();
     const blocks = 10;
@@ -108,9 +113,12 @@ export async function runKeyVaultSignBench(latencyMs = 20, tokens = 1000): Promi
         await vault.resetCounters();
         const walls: number[] = [];
         for (let i = 0; i < tokens / blocks; i += 1) {
+          const cpuBefore = process.cpuUsage();
           const started = performance.now();
           await call();
           walls.push(performance.now() - started);
+          const used = process.cpuUsage(cpuBefore);
+          cpu[name].push((used.user + used.system) / 1000);
         }
         const counters = await vault.counters();
         const inVault = counters.callMs.sign;
@@ -158,6 +166,7 @@ export async function runKeyVaultSignBench(latencyMs = 20, tokens = 1000): Promi
       actualLatencyMs: { mean: round(waitedMean) },
       overheadNetOfVaultMs: { mean: round(mean - waitedMean - serviceMean) },
       localOverheadMs: { rawHttps: percentiles(local.rawHttps), sdkSign: percentiles(local.sdkSign), signToken: percentiles(local.signToken) },
+      localCpuMs: { rawHttps: percentiles(cpu.rawHttps), sdkSign: percentiles(cpu.sdkSign), signToken: percentiles(cpu.signToken) },
       concurrentSignsPerSecond: Math.round(concurrentSignsPerSecond),
       vaultCallsPer1000Signs: per1000(callCounts, 100),
       vaultCallsPer1000LocalVerifies: per1000(difference(afterLocal, beforeLocal), issued.length),
@@ -184,12 +193,20 @@ const calls = (counts: Record<string, number>): string => Object.entries(counts)
 
 /** The figures as Markdown tables (npm run bench, bench/RESULTS.md). */
 export function markdown(result: KeyVaultBenchResult): string {
-  const rows: Array<[string, Percentiles]> = [
-    ['bare node:https keep-alive POST of the sign request (the floor: one HTTPS round trip)', result.localOverheadMs.rawHttps],
-    ['the SDK alone: CryptographyClient.sign', result.localOverheadMs.sdkSign],
-    ['kv-jwt signToken (claims, digest, SDK sign with deadline and retries, JWS)', result.localOverheadMs.signToken],
+  const names: Array<[keyof KeyVaultBenchResult['localOverheadMs'], string]> = [
+    ['rawHttps', 'bare node:https keep-alive POST of the sign request (the floor: one HTTPS round trip)'],
+    ['sdkSign', 'the SDK alone: CryptographyClient.sign'],
+    ['signToken', 'kv-jwt signToken (claims, digest, SDK sign with deadline and retries, JWS)'],
   ];
+  const rows: Array<[string, Percentiles]> = names.map(([key, name]) => [name, result.localOverheadMs[key]]);
+  const cpuRows: Array<[string, Percentiles]> = names.map(([key, name]) => [name, result.localCpuMs[key]]);
   return [
+    `CPU time of this process per call (process.cpuUsage, all threads: the local work itself, without waiting for the vault or for this machine to wake), the same calls:`,
+    '',
+    '| client | p50 | p99 | max | mean |',
+    '|---|---:|---:|---:|---:|',
+    ...cpuRows.map(([name, p]) => `| ${name} | ${ms(p.p50)} | ${ms(p.p99)} | ${ms(p.max)} | ${ms(p.mean)} |`),
+    '',
     `Local overhead per call = wall time − the call's own time in the vault (arrival to answer, measured by the double), ${result.tokens} calls each, interleaved blocks, ${result.latencyMs} ms injected latency:`,
     '',
     '| client | p50 | p99 | max | mean |',

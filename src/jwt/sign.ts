@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 import { nowSeconds, type Clock } from '../clock';
 import { ServiceError } from '../errors';
 import { isKeyStoreError, type KeyStore } from '../keys/key-store';
@@ -7,6 +7,7 @@ import { keyStoreFailureToServiceError } from '../keys/store-errors';
 import { algorithmSpec, isHmac, type JwsAlgorithm } from './algorithms';
 import { encodeBase64Url, encodeJsonSegment } from './base64url';
 import { checkCallerClaims, type ClaimRules } from './claims';
+import { newTokenId } from './token-id';
 
 export interface SignRequest {
   claims: unknown;
@@ -65,7 +66,7 @@ export async function signToken(request: SignRequest, rules: SignRules, deps: Si
   const exp = iat + ttl;
   const nbf = checked.nbf ?? iat;
   if (nbf >= exp) throw new ServiceError('invalid_claims', '"nbf" must be before the token expires.');
-  const jti = randomBytes(16).toString('base64url');
+  const jti = newTokenId();
 
   await deps.ring.ready();
   try {
@@ -122,7 +123,7 @@ async function signWith(
   if (isHmac(alg)) {
     signature = createHmac(spec.hash, ringKey.key).update(signingInput).digest();
   } else {
-    const digest = createHash(spec.hash).update(signingInput).digest();
+    const digest = hash(spec.hash, signingInput, 'buffer'); // one-shot: no Hash object per token
     signature = await store.signDigest(kid, alg, digest);
   }
   return {
