@@ -6,7 +6,7 @@
  * (all its threads, from /proc) is reported too. Then cold start: process start → listening →
  * first successful verify.
  *
- * Run: npm run bench:http [-- --rounds 9 --seconds 2 --cold 9]
+ * Run: npm run bench:http [-- --rounds 15 --seconds 2 --cold 9]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
