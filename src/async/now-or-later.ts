@@ -3,6 +3,9 @@
  * local authenticator, a body the dev host has already read) answer in the same turn; each
  * `await` of an already-known value would cost a promise and a trip through the microtask queue,
  * which over HTTP cost the verify route about a twentieth of its throughput.
+ *
+ * A step that returns NowOrLater may also throw at once; run such steps inside `recover` (the
+ * route layer does) or inside an async function, where a throw becomes a rejection.
  */
 export type NowOrLater<T> = T | Promise<T>;
 
