@@ -1,3 +1,5 @@
+import { hash } from 'node:crypto';
+
 /**
  * The algorithms this service can sign and verify with, and everything that follows from each:
  * digest, key type, signature shape. One table so that sign, verify, JWKS and the key stores never
@@ -62,3 +64,11 @@ export function isHmac(alg: JwsAlgorithm): alg is HmacAlgorithm {
 
 /** RSA modulus size we generate; 2048 is Key Vault's default and what APIM expects. */
 export const RSA_MODULUS_BITS = 2048;
+
+/**
+ * The digest Key Vault signs or verifies for `alg` (it takes the digest, not the data): one-shot
+ * hashing, no Hash object per token.
+ */
+export function signingInputDigest(alg: JwsAlgorithm, signingInput: string): Buffer {
+  return hash(algorithmSpec(alg).hash, signingInput, 'buffer');
+}

@@ -1,10 +1,10 @@
-import { createHmac, hash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { nowSeconds, type Clock } from '../clock';
 import { ServiceError } from '../errors';
 import { isKeyStoreError, type KeyStore } from '../keys/key-store';
 import type { KeyRing, RingKey } from '../keys/key-ring';
 import { keyStoreFailureToServiceError } from '../keys/store-errors';
-import { algorithmSpec, isHmac, type JwsAlgorithm } from './algorithms';
+import { algorithmSpec, isHmac, signingInputDigest, type JwsAlgorithm } from './algorithms';
 import { encodeBase64Url, encodeJsonSegment } from './base64url';
 import { checkCallerClaims, type ClaimRules } from './claims';
 import { newTokenId } from './token-id';
@@ -123,8 +123,7 @@ async function signWith(
   if (isHmac(alg)) {
     signature = createHmac(spec.hash, ringKey.key).update(signingInput).digest();
   } else {
-    const digest = hash(spec.hash, signingInput, 'buffer'); // one-shot: no Hash object per token
-    signature = await store.signDigest(kid, alg, digest);
+    signature = await store.signDigest(kid, alg, signingInputDigest(alg, signingInput));
   }
   return {
     token: `${signingInput}.${encodeBase64Url(signature)}`,

@@ -1,8 +1,8 @@
-import { createHash, createHmac, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
+import { createHmac, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
 import { nowSeconds, type Clock } from '../clock';
 import type { KeyRing, RingKey } from '../keys/key-ring';
 import type { RevocationView } from '../revocation/revocation';
-import { algorithmSpec, isHmac, isSupportedAlgorithm, type JwsAlgorithm } from './algorithms';
+import { algorithmSpec, isHmac, isSupportedAlgorithm, signingInputDigest, type JwsAlgorithm } from './algorithms';
 import { decodeBase64Url } from './base64url';
 import type { JwtClaims } from './claims';
 import type { VerifyErrorCode } from './verify-errors';
@@ -215,7 +215,7 @@ async function verifyParsedWithIo(parsed: Parsed, options: VerifyOptions, deps: 
   if (refused || !ringKey) return refused ?? inactive('unknown_key', parsed.kid);
   const valid =
     deps.remoteVerify && !isHmac(parsed.alg)
-      ? await deps.remoteVerify(parsed.kid, parsed.alg, createHash(algorithmSpec(parsed.alg).hash).update(parsed.signingInput).digest(), parsed.signature)
+      ? await deps.remoteVerify(parsed.kid, parsed.alg, signingInputDigest(parsed.alg, parsed.signingInput), parsed.signature)
       : signatureIsValid(ringKey, parsed.alg, parsed.signingInput, parsed.signature);
   if (!valid) return inactive('bad_signature', parsed.kid);
   return afterSignature(parsed, options, deps, audience);
