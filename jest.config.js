@@ -8,6 +8,7 @@ module.exports = {
   },
   // Azurite and the Key Vault double are started once for the whole run.
   globalSetup: '<rootDir>/tests/support/global-setup.ts',
+  setupFiles: ['<rootDir>/tests/support/local-developer-env.ts'],
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
   testTimeout: 30000,
   maxWorkers: 2,

@@ -86,7 +86,7 @@ export async function runKeyVaultSignBench(latencyMs = 20, tokens = 1000): Promi
     const rules: SignRules = { issuer: config.issuer, audiences: config.audiences, allowedClaims: '*', maxClaimsBytes: config.limits.maxClaimsBytes, defaultTtlMs: config.defaultTtlMs, maxTtlMs: config.maxTtlMs };
     const deps = { ring, store, clock: systemClock };
     const claims = { sub: 'bench', aud: config.audiences[0] };
-    for (let i = 0; i < 20; i += 1) await signToken({ claims }, rules, deps); // warm: token, challenge, ring
+    for (let i = 0; i < 20; i += 1) await signToken({ claims, authorizedParty: 'bench' }, rules, deps); // warm: token, challenge, ring
 
     await vault.setFaults({ latencyMs });
     // Local overhead per call, in interleaved blocks (raw, SDK, service, raw, …) so the machine's
@@ -100,7 +100,7 @@ export async function runKeyVaultSignBench(latencyMs = 20, tokens = 1000): Promi
     const candidates: Record<'rawHttps' | 'sdkSign' | 'signToken', SignCall> = {
       rawHttps: rawSignCall(keyId, accessToken, digest),
       sdkSign: sdkSignCall(await new KeyClient(env.KEY_VAULT_URL, credential, { disableChallengeResourceVerification: true }).getKey('bench-signing', { version: version.kid }), credential, digest),
-      signToken: async () => issued.push((await signToken({ claims }, rules, deps)).token),
+      signToken: async () => issued.push((await signToken({ claims, authorizedParty: 'bench' }, rules, deps)).token),
     };
     for (const call of Object.values(candidates)) for (let i = 0; i < 10; i += 1) await call(); // warm each path
     const local: Record<keyof typeof candidates, number[]> = { rawHttps: [], sdkSign: [], signToken: [] };
@@ -135,12 +135,12 @@ export async function runKeyVaultSignBench(latencyMs = 20, tokens = 1000): Promi
     const serviceMean = afterSigns.serviceMs.sign / Math.max(1, afterSigns.counts.sign);
     const waitedMean = afterSigns.waitedMs.sign / Math.max(1, afterSigns.counts.sign);
     await vault.resetCounters();
-    for (let i = 0; i < 100; i += 1) await signToken({ claims }, rules, deps);
+    for (let i = 0; i < 100; i += 1) await signToken({ claims, authorizedParty: 'bench' }, rules, deps);
     const callCounts = (await vault.counters()).counts;
 
     const concurrentStarted = performance.now();
     await Promise.all(Array.from({ length: 32 }, async () => {
-      for (let i = 0; i < tokens / 32; i += 1) await signToken({ claims }, rules, deps);
+      for (let i = 0; i < tokens / 32; i += 1) await signToken({ claims, authorizedParty: 'bench' }, rules, deps);
     }));
     const concurrentSignsPerSecond = ((32 * Math.floor(tokens / 32)) / (performance.now() - concurrentStarted)) * 1000;
 
@@ -153,7 +153,7 @@ export async function runKeyVaultSignBench(latencyMs = 20, tokens = 1000): Promi
     }
     const afterLocal = (await vault.counters()).counts;
     for (const token of issued) {
-      const result = await verifyToken(token, verifyOptions, { ring, clock: systemClock, revocations, remoteVerify: (kid, alg, digest, signature) => store.verifyDigest(kid, alg, digest, signature) });
+      const result = await verifyToken(token, verifyOptions, { ring, clock: systemClock, revocations, remoteVerify: (kid, alg, input, signature) => store.verify(kid, alg, input, signature) });
       if (!result.active) throw new Error(`keyvault verify failed: ${result.error}`);
     }
     const afterRemote = (await vault.counters()).counts;

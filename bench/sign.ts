@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrivateKey, sign as cryptoSign } from 'node:crypto';
 import { systemClock } from '../src/clock';
-import { algorithmSpec, type JwsAlgorithm } from '../src/jwt/algorithms';
+import { algorithmSpec, type JwsAlgorithm } from '../src/algorithms';
 import { signToken } from '../src/jwt/sign';
 import { EmbeddedKeyStore } from '../src/keys/embedded/embedded-key-store';
 import { KeyRing } from '../src/keys/key-ring';
@@ -25,7 +25,7 @@ export async function benchSign(alg: JwsAlgorithm): Promise<string[]> {
     await ring.ready();
     const rules = { issuer: 'https://jwt.bench/api', audiences: ['api://orders'], allowedClaims: '*' as const, maxClaimsBytes: 8192, defaultTtlMs: 900_000, maxTtlMs: 3_600_000 };
     const deps = { ring, store, clock: systemClock };
-    const sample = await signToken({ claims: { sub: 'bench', aud: 'api://orders' } }, rules, deps);
+    const sample = await signToken({ claims: { sub: 'bench', aud: 'api://orders' }, authorizedParty: 'bench' }, rules, deps);
     const input = sample.token.slice(0, sample.token.lastIndexOf('.'));
     // The same private key, unsealed here only to give raw crypto.sign the identical key.
     const stored = JSON.parse(readFileSync(join(dir, 'versions', `${version.kid}.json`), 'utf8')) as { privateKey: never };
@@ -36,7 +36,7 @@ export async function benchSign(alg: JwsAlgorithm): Promise<string[]> {
     const [raw, ours] = await measureAll(
       [
         { name: `raw crypto.sign (${alg})`, run: () => cryptoSign(spec.hash, Buffer.from(input), options) },
-        { name: `kv-jwt signToken, embedded store (${alg})`, run: () => signToken({ claims: { sub: 'bench', aud: 'api://orders' } }, rules, deps) },
+        { name: `kv-jwt signToken, embedded store (${alg})`, run: () => signToken({ claims: { sub: 'bench', aud: 'api://orders' }, authorizedParty: 'bench' }, rules, deps) },
       ],
       { rounds: 5 },
     );

@@ -7,7 +7,7 @@ import { createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify a
 import { createVerifier } from 'fast-jwt';
 import { importJWK, jwtVerify } from 'jose';
 import { systemClock } from '../src/clock';
-import { algorithmSpec, type JwsAlgorithm } from '../src/jwt/algorithms';
+import { algorithmSpec, type JwsAlgorithm } from '../src/algorithms';
 import { verifyToken, verifyTokenCached } from '../src/jwt/verify';
 import { KeyRing } from '../src/keys/key-ring';
 import { RevocationSnapshot } from '../src/revocation/revocation-view';

@@ -2,7 +2,6 @@ import { HttpRequest, type HttpRequestParams, type HttpRequestUser } from '@azur
 import type { Blob } from 'node:buffer';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ReadableStream } from 'node:stream/web';
-import type { BufferedBody } from '../src/http/body';
 import { HostHeaders, joinedHeaders } from './host-headers';
 
 export interface HostRequestInit {
@@ -30,7 +29,7 @@ const bodyless = (method: string): boolean => method === 'GET' || method === 'HE
  * answered by a real HttpRequest built on first use, so it behaves exactly as under `func start`.
  * tests/devhost/host-request.test.ts holds the two side by side.
  */
-export class HostHttpRequest implements HttpRequest, BufferedBody {
+export class HostHttpRequest implements HttpRequest {
   readonly method: string;
   readonly url: string;
   readonly params: HttpRequestParams;
@@ -88,7 +87,7 @@ export class HostHttpRequest implements HttpRequest, BufferedBody {
   }
 
   /**
-   * text() without the wait: the host has read the bytes already (src/http/body.ts BufferedBody).
+   * text() without the wait: the host has read the bytes already .
    * The same rules — it reads the body once — and undefined once a stream, blob or form was handed
    * out, since the real request owns the body then.
    */

@@ -55,6 +55,8 @@ async function main(): Promise<void> {
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
   applyLocalSettings(appRoot);
+  // Local development asks for AUTH_MODE=none explicitly; the app's own default is entra.
+  if (!process.env.AUTH_MODE?.trim()) process.env.AUTH_MODE = 'none';
   const host = bindAddress(process.env);
   let ready: (router: Router) => void = () => undefined;
   let failed: (error: unknown) => void = () => undefined;

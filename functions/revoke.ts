@@ -1,5 +1,6 @@
 import { app } from '@azure/functions';
 import { audit, hashSubject } from '../src/audit';
+import { mayRevoke } from '../src/auth/caller';
 import { ServiceError } from '../src/errors';
 import { readStringField } from '../src/http/body';
 import { httpHandler, readBody } from './shared/http';
@@ -7,23 +8,26 @@ import './shared/startup';
 
 /**
  * POST /api/revoke (RFC 7009): `{ "token" }` or form `token=`. A token this service issued and that
- * is still valid is revoked everywhere until it expires; anything else (unknown, expired, forged)
- * is also answered 200, as the RFC asks, so the endpoint reveals nothing about tokens.
+ * is still valid is revoked everywhere until it expires — when it was issued to this caller (`azp`)
+ * or is addressed to one of the audiences it may verify. Anything else (another caller's token,
+ * unknown, expired, forged) is also answered 200 with no effect, as RFC 7009 §2.2 asks for a token
+ * the server does not recognise for this client, so the endpoint reveals nothing about tokens.
  */
 export const revokeHandler = httpHandler('revoke', async ({ request, services, caller }) => {
   const { config } = services;
-  const body = await readBody(request, config.limits.maxBodyBytes);
+  const body = await readBody(request, config.limits.maxBodyBytes, 'json-or-form');
   const token = readStringField(body, 'token', true);
   readStringField(body, 'token_type_hint', false);
   if (!services.revocationService) {
     throw new ServiceError('revocation_unavailable', 'No revocation store is configured (AzureWebJobsStorage or REVOCATION_TABLE_URL).', { retryAfterSeconds: 60 });
   }
   const result = await services.verifier.verifyLocally(token);
-  if (result.active && typeof result.claims.jti === 'string' && typeof result.claims.exp === 'number') {
-    await services.revocationService.revokeToken(result.claims.jti, result.claims.exp + Math.ceil(config.clockSkewMs / 1000), caller.id);
-    audit(services.logger, { operation: 'revoke', outcome: 'success', caller: caller.id, kid: result.kid, jti: result.claims.jti, subHash: hashSubject(result.claims.sub) });
+  const claims = result.active ? result.claims : undefined;
+  if (claims && mayRevoke(caller, claims, config.audiences) && typeof claims.jti === 'string' && typeof claims.exp === 'number') {
+    await services.revocationService.revokeToken(claims.jti, claims.exp + Math.ceil(config.clockSkewMs / 1000), caller.id);
+    audit(services.logger, { operation: 'revoke', outcome: 'success', caller: caller.id, kid: result.kid, jti: claims.jti, subHash: hashSubject(claims.sub) });
   } else {
-    audit(services.logger, { operation: 'revoke', outcome: 'failure', caller: caller.id, kid: result.kid, code: result.active ? 'no_jti' : result.error });
+    audit(services.logger, { operation: 'revoke', outcome: 'failure', caller: caller.id, kid: result.kid, code: result.active ? 'not_this_callers_token' : result.error });
   }
   return { status: 200, headers: { 'Cache-Control': 'no-store' } };
 });

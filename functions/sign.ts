@@ -12,7 +12,7 @@ export const signHandler = httpHandler('sign', async ({ request, services, calle
   const permissions = caller.permissions;
   const allowedAudiences = config.audiences.filter((aud) => permissions.audiences.includes(aud));
   const signed = await signToken(
-    { claims: body.claims, ttlSeconds: body.ttlSeconds },
+    { claims: body.claims, ttlSeconds: body.ttlSeconds, authorizedParty: caller.id },
     {
       issuer: config.issuer,
       audiences: allowedAudiences,

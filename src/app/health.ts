@@ -1,13 +1,9 @@
-import type { Services } from './services';
+import { nowSeconds } from '../clock';
+import type { HealthCheck } from '../health-check';
 import { rotationCheck } from '../rotation/health';
+import type { Services } from './services';
 
-export type CheckStatus = 'ok' | 'warning' | 'failing';
-
-export interface HealthCheck {
-  status: CheckStatus;
-  detail?: string;
-  [field: string]: unknown;
-}
+export type { CheckStatus, HealthCheck } from '../health-check';
 
 export interface HealthReport {
   status: 'healthy' | 'degraded' | 'unhealthy';
@@ -48,7 +44,8 @@ export const defaultContributors: Record<string, HealthContributor> = {
   keyStore: keyStoreCheck,
   signingKey: signingKeyCheck,
   revocation: revocationCheck,
-  rotation: rotationCheck,
+  rotation: (services) =>
+    rotationCheck({ phased: services.ring.phases(), policy: services.config.rotation.policy, status: services.rotation.status, now: nowSeconds(services.clock) }),
 };
 
 export async function buildHealthReport(

@@ -1,17 +1,17 @@
-import type { Logger } from '../audit';
 import type { Clock } from '../clock';
 import { ConfigError } from '../errors';
 import type { AppConfig } from '../config/settings';
 import type { KeyStore } from '../keys/key-store';
 import { EmbeddedKeyStore } from '../keys/embedded/embedded-key-store';
-import { isHmac } from '../jwt/algorithms';
+import { isHmac } from '../algorithms';
 
 /**
- * Chooses the key store from the settings: Key Vault when KEY_VAULT_URL is set, else embedded.
- * The Key Vault modules (and @azure/identity under them, ~150 ms to load) are required only when
- * they are used, so an embedded-store start reaches its first answer without them.
+ * Chooses the key store from the settings: Key Vault when KEY_VAULT_URL is set, else the embedded
+ * development store (config refuses that in Azure unless asked for). The Key Vault modules (and
+ * @azure/identity under them, ~150 ms to load) are required only when they are used, so an
+ * embedded-store start reaches its first answer without them.
  */
-export async function createKeyStore(config: AppConfig, clock: Clock, _logger: Logger): Promise<KeyStore> {
+export async function createKeyStore(config: AppConfig, clock: Clock): Promise<KeyStore> {
   if (config.keyVaultUrl && isHmac(config.alg)) {
     const { openKeyVaultSecretStore } = await import('../keys/keyvault/open-keyvault-secret-store');
     return openKeyVaultSecretStore(config, clock);
@@ -20,7 +20,7 @@ export async function createKeyStore(config: AppConfig, clock: Clock, _logger: L
     const { openKeyVaultKeyStore } = await import('../keys/keyvault/create-keyvault-key-store');
     return openKeyVaultKeyStore(config, clock);
   }
-  const store = new EmbeddedKeyStore({ dir: config.localKeystore.dir, secret: config.localKeystore.secret, alg: config.alg, clock });
+  const store = new EmbeddedKeyStore({ dir: config.localKeystore.dir, secret: config.localKeystore.secret, alg: config.alg, rsaKeySize: config.rsaKeySize, clock });
   if (!store.isSupported(config.alg)) {
     throw new ConfigError('JWT_ALG', `${config.alg} is not supported by the embedded key store.`);
   }

@@ -4,7 +4,7 @@ import { EntraAuthenticator } from '../auth/entra-authenticator';
 import { LocalDeveloperAuthenticator } from '../auth/local-authenticator';
 import { createRevocationService } from '../revocation/create-revocation-service';
 import { systemClock, type Clock } from '../clock';
-import { loadConfig, type AppConfig, type Environment } from '../config/settings';
+import { loadConfig, type AppConfig } from '../config/settings';
 import { KeyRing } from '../keys/key-ring';
 import type { KeyStore } from '../keys/key-store';
 import { noRevocations, type RevocationService, type RevocationView } from '../revocation/revocation';
@@ -42,39 +42,16 @@ export interface ServiceOverrides {
 /** A rotation lock file older than this belonged to a run that died; runs take seconds. */
 const STALE_ROTATION_LOCK_MS = 5 * 60 * 1000;
 
-const MIN_REFRESH_MS = 1000;
-const MAX_REFRESH_MS = 5 * 60 * 1000;
-
-/**
- * How often instances re-list versions. A quarter of the propagation delay means every instance
- * knows a new key long before it starts signing, whatever the settings (tests use seconds).
- */
-export function ringRefreshIntervalMs(config: AppConfig): number {
-  return Math.min(MAX_REFRESH_MS, Math.max(MIN_REFRESH_MS, Math.floor(config.rotation.propagationMs / 4)));
-}
-
-export async function createServices(env: Environment, overrides: ServiceOverrides = {}): Promise<Services> {
-  const config = loadConfig(env);
+export async function createServices(config: AppConfig, overrides: ServiceOverrides = {}): Promise<Services> {
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? consoleLogger;
-  const store = overrides.store ?? (await createKeyStore(config, clock, logger));
-  const refreshIntervalMs = ringRefreshIntervalMs(config);
-  const ring = new KeyRing(
-    store,
-    clock,
-    {
-      alg: config.alg,
-      retentionSeconds: Math.ceil(config.rotation.retentionMs / 1000),
-      refreshIntervalMs,
-      unknownKidCooldownMs: refreshIntervalMs,
-    },
-    logger,
-  );
+  const store = overrides.store ?? (await createKeyStore(config, clock));
+  const ring = new KeyRing(store, clock, config.ring, logger);
   const authenticator = overrides.authenticator ?? createAuthenticator(config, clock);
   // The revocation view and the key ring load side by side: two round trips (Table Storage, Key
   // Vault) at start-up instead of one after the other.
   const [revocationStart, ringLoad] = await Promise.allSettled([
-    overrides.revocationService ? Promise.resolve(overrides.revocationService) : createRevocationService(config, env, clock, logger),
+    overrides.revocationService ? Promise.resolve(overrides.revocationService) : createRevocationService(config, clock, logger),
     ring.ready(),
   ]);
   if (ringLoad.status === 'rejected') {
@@ -87,20 +64,9 @@ export async function createServices(env: Environment, overrides: ServiceOverrid
     overrides.rotationLock ??
     (store.kind === 'embedded' ? new FileLock(config.localKeystore.dir, STALE_ROTATION_LOCK_MS, () => Date.now()) : new ProcessLock());
   await ensureSigningKey(store, ring, clock, config, logger, rotationLock);
-  const rotation: RotationDependencies = {
-    store,
-    ring,
-    clock,
-    logger,
-    lock: rotationLock,
-    status: new RotationStatus(),
-    policy: {
-      alg: config.alg,
-      intervalSeconds: Math.round(config.rotation.intervalMs / 1000),
-      propagationSeconds: Math.round(config.rotation.propagationMs / 1000),
-    },
-  };
+  const rotation: RotationDependencies = { store, ring, clock, logger, lock: rotationLock, status: new RotationStatus(), policy: config.rotation.policy };
   const revocations = revocationService ?? noRevocations;
+  const stopRingRefresh = ring.refreshPeriodically();
   return {
     config,
     clock,
@@ -113,6 +79,7 @@ export async function createServices(env: Environment, overrides: ServiceOverrid
     verifier: createTokenVerifier(config, ring, store, clock, revocations),
     rotation,
     close: async () => {
+      stopRingRefresh();
       await revocationService?.close();
     },
   };
@@ -130,39 +97,39 @@ function createAuthenticator(config: AppConfig, clock: Clock): Authenticator {
   });
 }
 
+let settings: AppConfig | undefined;
+
+/**
+ * The process's settings, read once: the function files read them at import (so a bad or unsafe
+ * setting stops the app from loading, with the setting's name) and the services are built from
+ * the same object.
+ */
+export function processConfig(): AppConfig {
+  settings ??= loadConfig(process.env);
+  return settings;
+}
+
 let shared: Promise<Services> | undefined;
-/** The same services once built, so requests after the first need not wait a turn for them. */
-let ready: Services | undefined;
 
 /**
  * The process-wide services, created on first use. A failure (e.g. Key Vault unreachable at the
  * first request) is not cached, so the next request tries again.
  */
-export function getServices(env: Environment = process.env): Promise<Services> {
+export function getServices(): Promise<Services> {
   if (shared === undefined) {
-    const building = createServices(env);
+    const building = createServices(processConfig());
     shared = building;
-    building.then(
-      (services) => {
-        if (shared === building) ready = services;
-      },
-      () => {
-        if (shared === building) shared = undefined;
-      },
-    );
+    building.catch(() => {
+      if (shared === building) shared = undefined;
+    });
   }
   return shared;
-}
-
-/** The process-wide services if they are built already (undefined before the first request completes them). */
-export function readyServices(): Services | undefined {
-  return ready;
 }
 
 /** For tests and the embedded host's shutdown. */
 export async function resetServices(): Promise<void> {
   const current = shared;
   shared = undefined;
-  ready = undefined;
+  settings = undefined;
   if (current) await (await current.catch(() => undefined))?.close();
 }

@@ -11,10 +11,10 @@ export class LocalDeveloperAuthenticator implements Authenticator {
   private readonly caller: Caller;
 
   constructor(audiences: readonly string[]) {
-    this.caller = { id: 'local-developer', permissions: { operations: OPERATIONS, audiences, claims: ['*'] } };
+    this.caller = { id: 'local-developer', permissions: { operations: OPERATIONS, audiences, verifyAudiences: audiences, claims: ['*'] } };
   }
 
-  authenticate(): Caller {
-    return this.caller;
+  authenticate(): Promise<Caller> {
+    return Promise.resolve(this.caller);
   }
 }

@@ -9,6 +9,11 @@ export interface CallerPermissions {
   operations: readonly Operation[];
   /** Audiences this caller may mint tokens for (a subset of JWT_AUDIENCES). */
   audiences: readonly string[];
+  /**
+   * Audiences of the tokens this caller may verify and revoke: it is judged a token only for these
+   * (no laundering of another API's tokens). Defaults to `audiences`.
+   */
+  verifyAudiences: readonly string[];
   /** Longest token lifetime this caller may ask for; undefined means JWT_MAX_TTL. */
   maxTtlMs?: number;
   /** Claim names this caller may set besides aud/sub/nbf; empty means only those. */
@@ -29,7 +34,7 @@ function stringArray(value: unknown, where: string): string[] {
 
 /**
  * CALLER_POLICY is a JSON object: { "<oid>": { "operations": [...], "audiences": [...],
- * "maxTtl": "PT1H", "claims": [...] } }. Unknown callers get nothing.
+ * "verifyAudiences": [...], "maxTtl": "PT1H", "claims": [...] } }. Unknown callers get nothing.
  */
 export function parseCallerPolicy(raw: string | undefined): CallerPolicy {
   const policy = new Map<string, CallerPermissions>();
@@ -62,9 +67,11 @@ export function parseCallerPolicy(raw: string | undefined): CallerPolicy {
         throw new ConfigError(SETTING, `${oid}.maxTtl must be an ISO 8601 duration such as PT15M.`);
       }
     }
+    const audiences = stringArray(e.audiences, `${oid}.audiences`);
     policy.set(oid.toLowerCase(), {
       operations: operations as Operation[],
-      audiences: stringArray(e.audiences, `${oid}.audiences`),
+      audiences,
+      verifyAudiences: e.verifyAudiences === undefined ? audiences : stringArray(e.verifyAudiences, `${oid}.verifyAudiences`),
       maxTtlMs,
       claims: stringArray(e.claims, `${oid}.claims`),
     });

@@ -1,18 +1,25 @@
+import { isHmac, isSupportedAlgorithm, RSA_KEY_SIZES, SUPPORTED_ALGORITHMS, type JwsAlgorithm, type RsaKeySize } from '../algorithms';
 import { ConfigError } from '../errors';
-import { isSupportedAlgorithm, type JwsAlgorithm } from '../jwt/algorithms';
-import { parseDurationMs } from './duration';
 import { parseCallerPolicy, type CallerPolicy } from './caller-policy';
+import { duration, flag, httpsUrl, isLoopbackHost, oneOf, text, type Environment } from './readers';
 
-export type Environment = Readonly<Record<string, string | undefined>>;
+export type { Environment } from './readers';
 export type VerifyMode = 'local' | 'keyvault';
 export type AuthMode = 'entra' | 'none';
 
+/**
+ * Every setting, read and validated once at start-up, and everything derived from them in the
+ * form its user needs: the rotation policy in seconds, the key ring's refresh periods, the verify
+ * rules. Nothing else in the app reads the environment.
+ */
 export interface AppConfig {
   /** True when running on App Service / Functions in Azure (WEBSITE_SITE_NAME or WEBSITE_INSTANCE_ID). */
   runningInAzure: boolean;
   keyVaultUrl?: string;
   keyName: string;
   alg: JwsAlgorithm;
+  /** RSA modulus bits of every new version (JWT_KEY_SIZE); EC keys follow their curve. */
+  rsaKeySize: RsaKeySize;
   issuer: string;
   /** Public base URL of the HTTP API (`https://<host>/api`): where jwks_uri and the other endpoints live. */
   apiBaseUrl: string;
@@ -26,7 +33,13 @@ export interface AppConfig {
     propagationMs: number;
     /** How long a superseded key keeps verifying: max TTL + skew + JWKS cache lifetime. */
     retentionMs: number;
+    /** What the rotation planner works with, in Unix seconds. */
+    policy: { alg: JwsAlgorithm; intervalSeconds: number; propagationSeconds: number };
   };
+  /** The key ring's periods, derived from ROTATION_PROPAGATION (see ringRefreshIntervalMs). */
+  ring: { alg: JwsAlgorithm; retentionSeconds: number; refreshIntervalMs: number; unknownKidCooldownMs: number };
+  /** The rules every token is verified by. */
+  verify: { issuer: string; audiences: readonly string[]; clockSkewSeconds: number; maxTokenBytes: number };
   /** JWKS Cache-Control max-age: at most half the propagation, so verifiers see a key before it signs. */
   jwksMaxAgeSeconds: number;
   verifyMode: VerifyMode;
@@ -42,6 +55,8 @@ export interface AppConfig {
     createKeyIfMissing: boolean;
     disableChallengeResourceVerification: boolean;
     managedIdentityClientId?: string;
+    /** The platform's managed identity (IDENTITY_ENDPOINT / MSI_ENDPOINT), else DefaultAzureCredential (az login). */
+    credential: 'managed-identity' | 'default';
   };
   storage: {
     connectionString?: string;
@@ -59,6 +74,7 @@ export interface AppConfig {
 const DEFAULTS = {
   JWT_KEY_NAME: 'jwt-signing',
   JWT_ALG: 'RS256',
+  JWT_KEY_SIZE: '2048',
   JWT_DEFAULT_TTL: 'PT15M',
   JWT_MAX_TTL: 'PT1H',
   JWT_CLOCK_SKEW: 'PT1M',
@@ -66,6 +82,7 @@ const DEFAULTS = {
   ROTATION_INTERVAL: 'P90D',
   ROTATION_PROPAGATION: 'P2D',
   VERIFY_MODE: 'local',
+  AUTH_MODE: 'entra',
   AUTH_AUTHORITY_HOST: 'https://login.microsoftonline.com',
   LOCAL_KEYSTORE_DIR: '.keys',
   REVOCATION_TABLE_NAME: 'revocations',
@@ -77,80 +94,93 @@ export const SETTING_DEFAULTS: Readonly<Record<string, string>> = { ROTATION_SCH
 
 /** JWKS is never cached longer than APIM's own refresh period. */
 const MAX_JWKS_MAX_AGE_SECONDS = 3600;
+const MIN_RING_REFRESH_MS = 1000;
+/** Every instance sees a key change (an emergency rotation, a disabled version) within this. */
+export const MAX_RING_REFRESH_MS = 60_000;
 
-function text(env: Environment, name: string): string | undefined {
-  const value = env[name];
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
+/**
+ * How often every instance re-lists the key versions on its own, whatever traffic it gets: a
+ * quarter of the propagation delay (so a new key is known long before it signs) and never more
+ * than a minute (so an emergency rotation reaches every instance within a minute).
+ */
+export function ringRefreshIntervalMs(propagationMs: number): number {
+  return Math.min(MAX_RING_REFRESH_MS, Math.max(MIN_RING_REFRESH_MS, Math.floor(propagationMs / 4)));
 }
 
-function duration(env: Environment, name: string, fallback: string): number {
-  const raw = text(env, name) ?? fallback;
-  const ms = parseDurationMs(raw);
-  if (ms === undefined || ms <= 0) {
-    throw new ConfigError(name, `"${raw}" is not a positive ISO 8601 duration (examples: P90D, PT15M, PT20S).`);
-  }
-  return ms;
-}
+/** Hosts whose authentication challenge names their own resource; anything else is an emulator or a double. */
+const KEY_VAULT_HOST_SUFFIXES = ['.vault.azure.net', '.vault.azure.cn', '.vault.usgovcloudapi.net', '.vault.microsoftazure.de', '.managedhsm.azure.net'];
 
-function oneOf<T extends string>(env: Environment, name: string, allowed: readonly T[], fallback: T): T {
-  const raw = text(env, name) ?? fallback;
-  if (!(allowed as readonly string[]).includes(raw)) {
-    throw new ConfigError(name, `"${raw}" is not allowed; use one of ${allowed.join(', ')}.`);
-  }
-  return raw as T;
-}
-
-function flag(env: Environment, name: string): boolean {
-  const raw = text(env, name);
-  if (raw === undefined) return false;
-  if (/^(true|1|yes)$/i.test(raw)) return true;
-  if (/^(false|0|no)$/i.test(raw)) return false;
-  throw new ConfigError(name, `"${raw}" is not a boolean; use true or false.`);
-}
-
-/** An https:// URL without trailing slashes; plain http only on loopback when `allowLoopbackHttp`. */
-function httpsUrl(env: Environment, name: string, allowLoopbackHttp = false): string | undefined {
-  const raw = text(env, name);
-  if (raw === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(name, `"${raw}" is not a URL.`);
-  }
-  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
-  if (url.protocol !== 'https:' && !(allowLoopbackHttp && url.protocol === 'http:' && loopback)) {
-    throw new ConfigError(name, allowLoopbackHttp ? 'must be an https:// URL (http:// only on loopback, for Azurite).' : 'must be an https:// URL.');
-  }
-  return raw.replace(/\/+$/, '');
-}
-
-function defaultIssuer(env: Environment): string {
-  // Never derived from a request's Host header: a caller could otherwise choose the issuer.
+/**
+ * The public base URL, never derived from a request's Host header (a caller could otherwise choose
+ * the issuer). Core Tools sets WEBSITE_HOSTNAME=localhost:7071 and serves plain http.
+ */
+function apiBaseUrl(env: Environment, runningInAzure: boolean): string {
   const host = text(env, 'WEBSITE_HOSTNAME');
-  if (host) return `https://${host}/api`;
+  if (host) {
+    const local = !runningInAzure && isLoopbackHost(host.replace(/:\d+$/, ''));
+    return `${local ? 'http' : 'https'}://${host}/api`;
+  }
   return `http://localhost:${text(env, 'PORT') ?? '7071'}/api`;
+}
+
+function readAlgorithm(env: Environment): { alg: JwsAlgorithm; rsaKeySize: RsaKeySize } {
+  const raw = text(env, 'JWT_ALG') ?? DEFAULTS.JWT_ALG;
+  if (!isSupportedAlgorithm(raw)) throw new ConfigError('JWT_ALG', `"${raw}" is not supported; use one of ${SUPPORTED_ALGORITHMS.join(', ')}.`);
+  const size = Number(text(env, 'JWT_KEY_SIZE') ?? DEFAULTS.JWT_KEY_SIZE);
+  if (!(RSA_KEY_SIZES as readonly number[]).includes(size)) {
+    throw new ConfigError('JWT_KEY_SIZE', `"${text(env, 'JWT_KEY_SIZE') ?? ''}" is not an RSA key size; use ${RSA_KEY_SIZES.join(', ')} (EC keys follow the curve of JWT_ALG).`);
+  }
+  return { alg: raw, rsaKeySize: size as RsaKeySize };
+}
+
+function readAudiences(env: Environment, runningInAzure: boolean): string[] {
+  const raw = text(env, 'JWT_AUDIENCES') ?? (runningInAzure ? '' : DEFAULTS.LOCAL_AUDIENCE);
+  const audiences = raw.split(',').map((a) => a.trim()).filter((a) => a.length > 0);
+  if (audiences.length === 0) throw new ConfigError('JWT_AUDIENCES', 'is required in Azure: a comma-separated list of audiences callers may request.');
+  return audiences;
+}
+
+function readAuth(env: Environment, runningInAzure: boolean): Pick<AppConfig, 'authMode' | 'auth'> {
+  // "none" is something a developer asks for (the embedded host and local.settings.sample.json do),
+  // never what a missing setting means: under `func start`, in a container, anywhere.
+  const authMode = oneOf<AuthMode>(env, 'AUTH_MODE', ['entra', 'none'], DEFAULTS.AUTH_MODE);
+  if (authMode === 'none' && runningInAzure) {
+    throw new ConfigError('AUTH_MODE', '"none" is refused in Azure: it would let anyone sign tokens. Use "entra" with AUTH_TENANT_ID and AUTH_AUDIENCE.');
+  }
+  const tenantId = text(env, 'AUTH_TENANT_ID');
+  const audience = text(env, 'AUTH_AUDIENCE');
+  if (authMode === 'entra' && !tenantId) throw new ConfigError('AUTH_TENANT_ID', 'is required when AUTH_MODE=entra (the Microsoft Entra tenant id); for local development without Entra set AUTH_MODE=none.');
+  if (authMode === 'entra' && !audience) throw new ConfigError('AUTH_AUDIENCE', "is required when AUTH_MODE=entra (the function app's api://<client-id> or client id).");
+  // Caller tokens are validated with keys fetched from here: plain http only for a local test issuer, and only when asked for.
+  const authorityHost = httpsUrl(env, 'AUTH_AUTHORITY_HOST', flag(env, 'AUTH_AUTHORITY_HOST_ALLOW_HTTP'), 'with AUTH_AUTHORITY_HOST_ALLOW_HTTP=true, for a test issuer') ?? DEFAULTS.AUTH_AUTHORITY_HOST;
+  return { authMode, auth: { tenantId, audience, authorityHost, callerPolicy: parseCallerPolicy(text(env, 'CALLER_POLICY')) } };
+}
+
+function readKeyVault(env: Environment, runningInAzure: boolean, alg: JwsAlgorithm): Pick<AppConfig, 'keyVaultUrl' | 'keyVault'> {
+  const keyVaultUrl = httpsUrl(env, 'KEY_VAULT_URL');
+  const disableChallengeResourceVerification = flag(env, 'KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION');
+  if (keyVaultUrl && !disableChallengeResourceVerification && !KEY_VAULT_HOST_SUFFIXES.some((suffix) => new URL(keyVaultUrl).hostname.endsWith(suffix))) {
+    throw new ConfigError('KEY_VAULT_URL', `${new URL(keyVaultUrl).hostname} is not a Key Vault host, so its authentication challenge will not name it; for an emulator set KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION=true (never for a real vault).`);
+  }
+  if (!keyVaultUrl && runningInAzure && !flag(env, 'LOCAL_KEYSTORE_ALLOW_IN_AZURE')) {
+    throw new ConfigError('KEY_VAULT_URL', `is required in Azure: without it the app would keep ${isHmac(alg) ? 'HMAC secrets' : 'private keys'} in the embedded development store on the instance's disk. Set KEY_VAULT_URL (or, knowingly, LOCAL_KEYSTORE_ALLOW_IN_AZURE=true).`);
+  }
+  return {
+    keyVaultUrl,
+    keyVault: {
+      createKeyIfMissing: flag(env, 'KEY_VAULT_CREATE_KEY'),
+      disableChallengeResourceVerification,
+      managedIdentityClientId: text(env, 'AZURE_CLIENT_ID'),
+      credential: text(env, 'IDENTITY_ENDPOINT') || text(env, 'MSI_ENDPOINT') ? 'managed-identity' : 'default',
+    },
+  };
 }
 
 /** Reads and validates every setting once; a bad value stops start-up with the setting's name. */
 export function loadConfig(env: Environment): AppConfig {
   const runningInAzure = Boolean(text(env, 'WEBSITE_SITE_NAME') ?? text(env, 'WEBSITE_INSTANCE_ID'));
-
-  const algRaw = text(env, 'JWT_ALG') ?? DEFAULTS.JWT_ALG;
-  if (!isSupportedAlgorithm(algRaw)) {
-    throw new ConfigError('JWT_ALG', `"${algRaw}" is not supported; use one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, HS256, HS384, HS512.`);
-  }
-
-  const audiencesRaw = text(env, 'JWT_AUDIENCES');
-  const audiences = (audiencesRaw ?? (runningInAzure ? '' : DEFAULTS.LOCAL_AUDIENCE))
-    .split(',')
-    .map((a) => a.trim())
-    .filter((a) => a.length > 0);
-  if (audiences.length === 0) {
-    throw new ConfigError('JWT_AUDIENCES', 'is required in Azure: a comma-separated list of audiences callers may request.');
-  }
+  const { alg, rsaKeySize } = readAlgorithm(env);
+  const audiences = readAudiences(env, runningInAzure);
 
   const defaultTtlMs = duration(env, 'JWT_DEFAULT_TTL', DEFAULTS.JWT_DEFAULT_TTL);
   const maxTtlMs = duration(env, 'JWT_MAX_TTL', DEFAULTS.JWT_MAX_TTL);
@@ -164,67 +194,47 @@ export function loadConfig(env: Environment): AppConfig {
   }
   const jwksMaxAgeSeconds = Math.max(0, Math.min(MAX_JWKS_MAX_AGE_SECONDS, Math.floor(propagationMs / 2000)));
   const retentionMs = maxTtlMs + clockSkewMs + jwksMaxAgeSeconds * 1000;
-
   const schedule = text(env, 'ROTATION_SCHEDULE') ?? DEFAULTS.ROTATION_SCHEDULE;
   if (schedule.split(/\s+/).length !== 6) {
     throw new ConfigError('ROTATION_SCHEDULE', `"${schedule}" is not an NCRONTAB expression with 6 fields (second minute hour day month weekday).`);
   }
-
-  const authMode = oneOf<AuthMode>(env, 'AUTH_MODE', ['entra', 'none'], runningInAzure ? 'entra' : 'none');
-  if (authMode === 'none' && runningInAzure) {
-    throw new ConfigError('AUTH_MODE', '"none" is refused in Azure: it would let anyone sign tokens. Use "entra" with AUTH_TENANT_ID and AUTH_AUDIENCE.');
-  }
-  const tenantId = text(env, 'AUTH_TENANT_ID');
-  const authAudience = text(env, 'AUTH_AUDIENCE');
-  if (authMode === 'entra') {
-    if (!tenantId) throw new ConfigError('AUTH_TENANT_ID', 'is required when AUTH_MODE=entra (the Microsoft Entra tenant id).');
-    if (!authAudience) throw new ConfigError('AUTH_AUDIENCE', "is required when AUTH_MODE=entra (the function app's api://<client-id> or client id).");
-  }
-
-  const keyVaultUrl = httpsUrl(env, 'KEY_VAULT_URL');
+  const refreshIntervalMs = ringRefreshIntervalMs(propagationMs);
+  const base = apiBaseUrl(env, runningInAzure);
+  const issuer = text(env, 'JWT_ISSUER') ?? base;
+  const limits = { maxTokenBytes: 16 * 1024, maxClaimsBytes: 8 * 1024, maxBodyBytes: 64 * 1024 };
 
   return {
     runningInAzure,
-    keyVaultUrl,
+    ...readKeyVault(env, runningInAzure, alg),
     keyName: text(env, 'JWT_KEY_NAME') ?? DEFAULTS.JWT_KEY_NAME,
-    alg: algRaw,
-    issuer: text(env, 'JWT_ISSUER') ?? defaultIssuer(env),
-    apiBaseUrl: defaultIssuer(env),
+    alg,
+    rsaKeySize,
+    issuer,
+    apiBaseUrl: base,
     audiences,
     defaultTtlMs,
     maxTtlMs,
     clockSkewMs,
-    rotation: { schedule, intervalMs, propagationMs, retentionMs },
+    rotation: {
+      schedule,
+      intervalMs,
+      propagationMs,
+      retentionMs,
+      policy: { alg, intervalSeconds: Math.round(intervalMs / 1000), propagationSeconds: Math.round(propagationMs / 1000) },
+    },
+    ring: { alg, retentionSeconds: Math.ceil(retentionMs / 1000), refreshIntervalMs, unknownKidCooldownMs: refreshIntervalMs },
+    verify: { issuer, audiences, clockSkewSeconds: Math.floor(clockSkewMs / 1000), maxTokenBytes: limits.maxTokenBytes },
     jwksMaxAgeSeconds,
     verifyMode: oneOf<VerifyMode>(env, 'VERIFY_MODE', ['local', 'keyvault'], DEFAULTS.VERIFY_MODE),
-    authMode,
-    auth: {
-      tenantId,
-      audience: authAudience,
-      authorityHost: (text(env, 'AUTH_AUTHORITY_HOST') ?? DEFAULTS.AUTH_AUTHORITY_HOST).replace(/\/+$/, ''),
-      callerPolicy: parseCallerPolicy(text(env, 'CALLER_POLICY')),
-    },
-    localKeystore: {
-      dir: text(env, 'LOCAL_KEYSTORE_DIR') ?? DEFAULTS.LOCAL_KEYSTORE_DIR,
-      secret: passphrase(env, 'LOCAL_KEYSTORE_SECRET'),
-    },
-    keyVault: {
-      createKeyIfMissing: flag(env, 'KEY_VAULT_CREATE_KEY'),
-      disableChallengeResourceVerification: flag(env, 'KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION'),
-      managedIdentityClientId: text(env, 'AZURE_CLIENT_ID'),
-    },
+    ...readAuth(env, runningInAzure),
+    localKeystore: { dir: text(env, 'LOCAL_KEYSTORE_DIR') ?? DEFAULTS.LOCAL_KEYSTORE_DIR, secret: passphrase(env, 'LOCAL_KEYSTORE_SECRET') },
     storage: {
       connectionString: text(env, 'AzureWebJobsStorage') ?? (runningInAzure ? undefined : 'UseDevelopmentStorage=true'),
       accountName: text(env, 'AzureWebJobsStorage__accountName'),
-      // Table URLs may be plain http only on loopback (Azurite).
       revocationTableUrl: httpsUrl(env, 'REVOCATION_TABLE_URL', true),
       revocationTableName: text(env, 'REVOCATION_TABLE_NAME') ?? DEFAULTS.REVOCATION_TABLE_NAME,
     },
-    limits: {
-      maxTokenBytes: 16 * 1024,
-      maxClaimsBytes: 8 * 1024,
-      maxBodyBytes: 64 * 1024,
-    },
+    limits,
   };
 }
 

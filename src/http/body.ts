@@ -1,37 +1,39 @@
 import { ServiceError } from '../errors';
 
-/**
- * A request whose body is already in memory — the embedded host's (devhost/host-request.ts) — so
- * its text can be had in this turn. The worker's HttpRequest streams its body and has no such
- * member; readers fall back to `await request.text()`.
- */
-export interface BufferedBody {
-  /** The body as text (read once, like text()), or undefined when it is not in hand. */
-  textNow(): string | undefined;
-}
-
-export function isBufferedBody(request: object): request is BufferedBody {
-  return typeof (request as Partial<BufferedBody>).textNow === 'function';
-}
-
 export type ParsedBody = { kind: 'json'; value: unknown } | { kind: 'form'; value: URLSearchParams } | { kind: 'empty' };
 
 /**
- * Parses a request body by its content type: JSON, or form-encoded (RFC 7662 / RFC 7009 clients
- * send `token=`). Anything else is a 415; broken JSON a 400; never a 5xx.
+ * What a route reads. JSON routes take `application/json` only: a web page can send
+ * `text/plain` or a form to any address without a CORS preflight, so no type it can send that
+ * way is ever parsed as JSON. Verify and revoke also take the form encoding of RFC 7662 / 7009.
  */
-export function parseBody(contentType: string | null | undefined, text: string): ParsedBody {
-  if (text.trim() === '') return { kind: 'empty' };
-  const type = contentType === 'application/json' ? contentType : (contentType ?? '').split(';')[0].trim().toLowerCase();
-  if (type === 'application/x-www-form-urlencoded') return { kind: 'form', value: new URLSearchParams(text) };
-  if (type === 'application/json' || type === '' || type.endsWith('+json')) {
-    try {
-      return { kind: 'json', value: JSON.parse(text) as unknown };
-    } catch {
-      throw new ServiceError('invalid_json', 'The request body is not valid JSON.');
-    }
+export type BodyMediaTypes = 'json' | 'json-or-form';
+
+const JSON_TYPE = 'application/json';
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+function mediaType(contentType: string | null | undefined): string {
+  return (contentType ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/**
+ * Parses a request body by its content type. A type the route does not take is a 415 (also when
+ * it is missing), broken JSON a 400; never a 5xx.
+ */
+export function parseBody(contentType: string | null | undefined, text: string, accepted: BodyMediaTypes = 'json'): ParsedBody {
+  const type = mediaType(contentType);
+  const json = type === JSON_TYPE;
+  const form = type === FORM_TYPE && accepted === 'json-or-form';
+  if (!json && !form) {
+    throw new ServiceError('unsupported_media_type', accepted === 'json' ? 'Send the body as application/json.' : 'Send application/json or application/x-www-form-urlencoded.');
   }
-  throw new ServiceError('unsupported_media_type', 'Send application/json or application/x-www-form-urlencoded.');
+  if (text.trim() === '') return { kind: 'empty' };
+  if (form) return { kind: 'form', value: new URLSearchParams(text) };
+  try {
+    return { kind: 'json', value: JSON.parse(text) as unknown };
+  } catch {
+    throw new ServiceError('invalid_json', 'The request body is not valid JSON.');
+  }
 }
 
 export function requireJsonObject(body: ParsedBody): Record<string, unknown> {
@@ -42,8 +44,11 @@ export function requireJsonObject(body: ParsedBody): Record<string, unknown> {
   throw new ServiceError('invalid_request', 'The request body must be a JSON object.');
 }
 
-/** A single string field from a JSON object or form body (e.g. `token`). */
-export function readStringField(body: ParsedBody, name: string, required: boolean): string | undefined {
+/**
+ * A single string field from a JSON object or form body (e.g. `token`). An empty string counts as
+ * absent, unless `emptyIsInvalid` (a filter like `audience` must never silently widen to "any").
+ */
+export function readStringField(body: ParsedBody, name: string, required: boolean, emptyIsInvalid = false): string | undefined {
   let value: unknown;
   if (body.kind === 'form') {
     const all = body.value.getAll(name);
@@ -52,6 +57,7 @@ export function readStringField(body: ParsedBody, name: string, required: boolea
   } else if (body.kind === 'json') {
     value = requireJsonObject(body)[name];
   }
+  if (value === '' && emptyIsInvalid) throw new ServiceError('invalid_request', `"${name}" must not be empty.`);
   if (value === undefined || value === null || value === '') {
     if (required) throw new ServiceError('invalid_request', `"${name}" is required.`);
     return undefined;

@@ -1,7 +1,7 @@
 import { ServiceError } from '../errors';
 
 /** Claims the service owns: a caller can never set them. */
-export const SERVER_OWNED_CLAIMS = ['iss', 'iat', 'exp', 'jti'] as const;
+export const SERVER_OWNED_CLAIMS = ['iss', 'iat', 'exp', 'jti', 'azp'] as const;
 /** Claims any caller allowed to sign may set (audience still checked against its own list). */
 export const ALWAYS_ALLOWED_CLAIMS = ['aud', 'sub', 'nbf'] as const;
 

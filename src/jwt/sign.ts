@@ -4,7 +4,7 @@ import { ServiceError } from '../errors';
 import { isKeyStoreError, type KeyStore } from '../keys/key-store';
 import type { KeyRing, RingKey } from '../keys/key-ring';
 import { keyStoreFailureToServiceError } from '../keys/store-errors';
-import { algorithmSpec, isHmac, signingInputDigest, type JwsAlgorithm } from './algorithms';
+import { algorithmSpec, isHmac, type JwsAlgorithm } from '../algorithms';
 import { encodeBase64Url, encodeJsonSegment } from './base64url';
 import { checkCallerClaims, type ClaimRules } from './claims';
 import { newTokenId } from './token-id';
@@ -12,6 +12,8 @@ import { newTokenId } from './token-id';
 export interface SignRequest {
   claims: unknown;
   ttlSeconds?: unknown;
+  /** Who asks: the caller's id, written as the `azp` claim (RFC 7519 private use, OIDC's authorized party). */
+  authorizedParty: string;
 }
 
 export interface SignRules extends ClaimRules {
@@ -57,7 +59,7 @@ function ttlSecondsFor(request: SignRequest, rules: SignRules): number {
 
 /**
  * Issues a token: validates the caller's claims, adds the server-owned ones and has the key store
- * sign the digest of the signing input with the pinned active version (one store call per token).
+ * sign the signing input with the pinned active version (one store call per token).
  */
 export async function signToken(request: SignRequest, rules: SignRules, deps: SignDependencies): Promise<SignedToken> {
   const checked = checkCallerClaims(request.claims, rules);
@@ -67,16 +69,17 @@ export async function signToken(request: SignRequest, rules: SignRules, deps: Si
   const nbf = checked.nbf ?? iat;
   if (nbf >= exp) throw new ServiceError('invalid_claims', '"nbf" must be before the token expires.');
   const jti = newTokenId();
+  const payload = { ...checked.claims, iss: rules.issuer, azp: request.authorizedParty, iat, nbf, exp, jti };
 
   await deps.ring.ready();
   try {
-    return await signWithCandidates(deps.ring.signingCandidates(), deps, { ...checked.claims, iss: rules.issuer, iat, nbf, exp, jti });
+    return await signWithCandidates(deps.ring.signingCandidates(), deps, payload);
   } catch (error: unknown) {
     // Another instance may have disabled or replaced the key (emergency rotation): look once more.
     if (!isKeyStoreError(error) || !STORE_STATES_WORTH_A_REFRESH.has(error.failure)) throw toSignError(error);
     await deps.ring.refresh().catch(() => undefined);
     try {
-      return await signWithCandidates(deps.ring.signingCandidates(), deps, { ...checked.claims, iss: rules.issuer, iat, nbf, exp, jti });
+      return await signWithCandidates(deps.ring.signingCandidates(), deps, payload);
     } catch (retryError: unknown) {
       throw toSignError(retryError);
     }
@@ -123,7 +126,7 @@ async function signWith(
   if (isHmac(alg)) {
     signature = createHmac(spec.hash, ringKey.key).update(signingInput).digest();
   } else {
-    signature = await store.signDigest(kid, alg, signingInputDigest(alg, signingInput));
+    signature = await store.sign(kid, alg, Buffer.from(signingInput, 'latin1'));
   }
   return {
     token: `${signingInput}.${encodeBase64Url(signature)}`,
@@ -137,9 +140,9 @@ async function signWith(
 
 /** Registered claims first, in a familiar order; the rest as the caller gave them. */
 function orderClaims(payload: Record<string, unknown>): Record<string, unknown> {
-  const { iss, sub, aud, iat, nbf, exp, jti, ...rest } = payload;
+  const { iss, sub, aud, azp, iat, nbf, exp, jti, ...rest } = payload;
   const ordered: Record<string, unknown> = { iss };
   if (sub !== undefined) ordered.sub = sub;
-  Object.assign(ordered, { aud, iat, nbf, exp, jti }, rest);
+  Object.assign(ordered, { aud, azp, iat, nbf, exp, jti }, rest);
   return ordered;
 }

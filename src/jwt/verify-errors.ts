@@ -12,12 +12,13 @@ export const VERIFY_ERROR_CODES = [
   'unknown_key', // kid missing or not in the key ring
   'key_disabled', // the key was disabled (retention over, or emergency rotation)
   'bad_signature',
-  'missing_claim', // exp (or another required claim) absent or not a number
+  'missing_claim', // exp or iat absent or not a number
   'expired',
   'not_yet_valid', // nbf (or iat) in the future beyond the clock skew
   'wrong_issuer',
   'wrong_audience',
   'revoked',
+  'key_not_active', // iat outside the window in which its key signed (announced or already retired)
 ] as const;
 
 export type VerifyErrorCode = (typeof VERIFY_ERROR_CODES)[number];

@@ -1,18 +1,23 @@
 import { createHmac, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
+import { algorithmSpec, isHmac, isSupportedAlgorithm, type JwsAlgorithm } from '../algorithms';
 import { nowSeconds, type Clock } from '../clock';
 import type { KeyRing, RingKey } from '../keys/key-ring';
 import type { RevocationView } from '../revocation/revocation';
-import { algorithmSpec, isHmac, isSupportedAlgorithm, signingInputDigest, type JwsAlgorithm } from './algorithms';
 import { decodeBase64Url } from './base64url';
 import type { JwtClaims } from './claims';
 import type { VerifyErrorCode } from './verify-errors';
 
 export interface VerifyOptions {
   issuer: string;
-  /** Audiences this service issues for (JWT_AUDIENCES). */
+  /** Audiences this service issues for (JWT_AUDIENCES): a token for none of them is never active. */
   audiences: readonly string[];
   clockSkewSeconds: number;
   maxTokenBytes: number;
+  /**
+   * Extra tolerance after a key's retirement, on top of the clock skew: how long another instance
+   * may still sign with the previous key before its ring sees the successor (the ring refresh bound).
+   */
+  retirementGraceSeconds?: number;
 }
 
 export interface VerifyDependencies {
@@ -20,7 +25,7 @@ export interface VerifyDependencies {
   clock: Clock;
   revocations: RevocationView;
   /** VERIFY_MODE=keyvault: the signature is checked by the key store (Key Vault `verify`). */
-  remoteVerify?: (kid: string, alg: JwsAlgorithm, digest: Buffer, signature: Buffer) => Promise<boolean>;
+  remoteVerify?: (kid: string, alg: JwsAlgorithm, signingInput: Buffer, signature: Buffer) => Promise<boolean>;
 }
 
 export type VerifyResult =
@@ -41,10 +46,6 @@ const ACCEPTED_TYPES = new Set(['jwt', 'application/jwt']);
 
 function inactive(error: VerifyErrorCode, kid?: string): VerifyResult {
   return { active: false, error, kid };
-}
-
-function parseObject(bytes: Buffer | undefined): Record<string, unknown> | undefined {
-  return bytes === undefined ? undefined : parseObjectText(bytes.toString('utf8'));
 }
 
 function parseObjectText(text: string): Record<string, unknown> | undefined {
@@ -69,16 +70,17 @@ function checkHeader(header: Header): VerifyErrorCode | undefined {
 }
 
 function signatureIsValid(ringKey: RingKey, alg: JwsAlgorithm, signingInput: string, signature: Buffer): boolean {
-  const spec = algorithmSpec(alg);
-  if (spec.signatureLength !== undefined && signature.length !== spec.signatureLength) return false;
+  // Exactly the key's length: r‖s, the HMAC, or the RSA modulus (a signature that lost a leading
+  // zero byte is not the same signature, RFC 8017 §8.2.2).
+  if (signature.length !== ringKey.signatureLength) return false;
   if (isHmac(alg)) {
-    const expected = createHmac(spec.hash, ringKey.key).update(signingInput).digest();
+    const expected = createHmac(algorithmSpec(alg).hash, ringKey.key).update(signingInput).digest();
     return timingSafeEqual(expected, signature);
   }
-  return cryptoVerify(spec.hash, Buffer.from(signingInput, 'latin1'), ringKey.verifyOptions, signature);
+  return cryptoVerify(algorithmSpec(alg).hash, Buffer.from(signingInput, 'latin1'), ringKey.verifyOptions, signature);
 }
 
-function checkClaims(claims: JwtClaims, options: VerifyOptions, now: number, audience?: string): VerifyErrorCode | undefined {
+function checkClaims(claims: JwtClaims, options: VerifyOptions, now: number, audiences: readonly string[]): VerifyErrorCode | undefined {
   const skew = options.clockSkewSeconds;
   if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) return 'missing_claim';
   if (now - skew >= claims.exp) return 'expired';
@@ -86,15 +88,24 @@ function checkClaims(claims: JwtClaims, options: VerifyOptions, now: number, aud
     if (typeof claims.nbf !== 'number' || !Number.isFinite(claims.nbf)) return 'malformed';
     if (now + skew < claims.nbf) return 'not_yet_valid';
   }
-  if (claims.iat !== undefined) {
-    if (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat)) return 'malformed';
-    if (now + skew < claims.iat) return 'not_yet_valid';
-  }
+  // This service stamps every token with iat: the key's active window is judged by it.
+  if (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat)) return 'missing_claim';
+  if (now + skew < claims.iat) return 'not_yet_valid';
   if (claims.iss !== options.issuer) return 'wrong_issuer';
   const tokenAudiences = typeof claims.aud === 'string' ? [claims.aud] : claims.aud;
   if (!Array.isArray(tokenAudiences)) return 'wrong_audience';
-  if (audience !== undefined) return tokenAudiences.includes(audience) ? undefined : 'wrong_audience';
-  return tokenAudiences.some((aud) => typeof aud === 'string' && options.audiences.includes(aud)) ? undefined : 'wrong_audience';
+  return tokenAudiences.some((aud) => typeof aud === 'string' && audiences.includes(aud)) ? undefined : 'wrong_audience';
+}
+
+/**
+ * A token must have been issued while its key was the signer: not before the key activated (an
+ * announced key signs nothing) and not after its successor took over (a retired key signs
+ * nothing). Both with the clock skew; the retirement also with the ring refresh grace.
+ */
+function issuedWhileActive(claims: JwtClaims, ringKey: RingKey, options: VerifyOptions): boolean {
+  const iat = claims.iat as number; // checkClaims required it
+  if (iat < ringKey.activeFrom - options.clockSkewSeconds) return false;
+  return ringKey.activeUntil === undefined || iat <= ringKey.activeUntil + options.clockSkewSeconds + (options.retirementGraceSeconds ?? 0);
 }
 
 interface Parsed {
@@ -118,7 +129,8 @@ const MAX_CACHED_HEADERS = 256;
 function headerVerdict(segment: string): HeaderVerdict {
   const cached = headerVerdicts.get(segment);
   if (cached) return cached;
-  const header = parseObject(decodeBase64Url(segment));
+  const bytes = decodeBase64Url(segment);
+  const header = bytes === undefined ? undefined : parseObjectText(bytes.toString('utf8'));
   const error = header ? checkHeader(header) : 'malformed';
   const verdict: HeaderVerdict = error || !header ? { error: error ?? 'malformed' } : { kid: header.kid as string, alg: header.alg as JwsAlgorithm };
   if (segment.length <= 512) {
@@ -150,7 +162,6 @@ function isResult(value: Parsed | VerifyResult): value is VerifyResult {
   return (value as VerifyResult).active !== undefined;
 }
 
-/** Key checks, then (signature already checked) the claims and revocation. */
 function keyError(parsed: Parsed, ringKey: RingKey | undefined): VerifyResult | undefined {
   if (!ringKey) return inactive('unknown_key', parsed.kid);
   if (parsed.alg !== ringKey.version.alg) return inactive('alg_mismatch', parsed.kid);
@@ -158,12 +169,14 @@ function keyError(parsed: Parsed, ringKey: RingKey | undefined): VerifyResult | 
   return undefined;
 }
 
-function afterSignature(parsed: Parsed, options: VerifyOptions, deps: VerifyDependencies, audience: string | undefined): VerifyResult {
+/** Runs once the signature has been checked: claims, the key's active window, then revocation. */
+function afterSignature(parsed: Parsed, ringKey: RingKey, options: VerifyOptions, deps: VerifyDependencies, audiences: readonly string[]): VerifyResult {
   const payloadJson = parsed.payloadBytes.toString('utf8');
   const claims = parseObjectText(payloadJson);
   if (!claims) return inactive('malformed', parsed.kid);
-  const claimError = checkClaims(claims, options, nowSeconds(deps.clock), audience);
+  const claimError = checkClaims(claims, options, nowSeconds(deps.clock), audiences);
   if (claimError) return inactive(claimError, parsed.kid);
+  if (!issuedWhileActive(claims, ringKey, options)) return inactive('key_not_active', parsed.kid);
   const jti = typeof claims.jti === 'string' ? claims.jti : undefined;
   const sub = typeof claims.sub === 'string' ? claims.sub : undefined;
   const iat = typeof claims.iat === 'number' ? claims.iat : undefined;
@@ -171,52 +184,46 @@ function afterSignature(parsed: Parsed, options: VerifyOptions, deps: VerifyDepe
   return { active: true, claims, payloadJson, kid: parsed.kid, alg: parsed.alg };
 }
 
-/** Cached keys only; undefined when the answer needs I/O (unknown kid, or remote verify). */
-function verifyParsedCached(parsed: Parsed, options: VerifyOptions, deps: VerifyDependencies, audience: string | undefined): VerifyResult | undefined {
+/** The hot path: cached keys only; undefined when the answer needs I/O (unknown kid, or remote verify). */
+function verifyParsedCached(parsed: Parsed, options: VerifyOptions, deps: VerifyDependencies, audiences: readonly string[]): VerifyResult | undefined {
   const ringKey = deps.ring.get(parsed.kid);
   if (!ringKey || (deps.remoteVerify && !isHmac(parsed.alg))) return undefined;
   const refused = keyError(parsed, ringKey);
   if (refused) return refused;
   if (!signatureIsValid(ringKey, parsed.alg, parsed.signingInput, parsed.signature)) return inactive('bad_signature', parsed.kid);
-  return afterSignature(parsed, options, deps, audience);
-}
-
-/**
- * The synchronous hot path: verifies with cached keys only. Returns undefined when the answer
- * needs I/O — an unknown kid (ring refresh) or VERIFY_MODE=keyvault (remote verify).
- */
-export function verifyTokenCached(token: unknown, options: VerifyOptions, deps: VerifyDependencies, audience?: string): VerifyResult | undefined {
-  const parsed = parse(token, options);
-  return isResult(parsed) ? parsed : verifyParsedCached(parsed, options, deps, audience);
-}
-
-/**
- * The same rules as verifyToken, answered at once when the cached keys suffice (the common case:
- * no promise, no microtask) and as a promise only when I/O is needed. The token is parsed once either way.
- */
-export function verifyTokenNowOrLater(token: unknown, options: VerifyOptions, deps: VerifyDependencies, audience?: string): VerifyResult | Promise<VerifyResult> {
-  const parsed = parse(token, options);
-  if (isResult(parsed)) return parsed;
-  return verifyParsedCached(parsed, options, deps, audience) ?? verifyParsedWithIo(parsed, options, deps, audience);
-}
-
-/**
- * Verifies a token by the RFC 8725 rules, in an order that never trusts unsigned data: size, shape,
- * header, key by kid, alg bound to the key, signature, and only then the claims and revocation.
- */
-export async function verifyToken(token: unknown, options: VerifyOptions, deps: VerifyDependencies, audience?: string): Promise<VerifyResult> {
-  return verifyTokenNowOrLater(token, options, deps, audience);
+  return afterSignature(parsed, ringKey, options, deps, audiences);
 }
 
 /** An unknown kid (the ring may refresh, within its cool-down) or a signature Key Vault checks. */
-async function verifyParsedWithIo(parsed: Parsed, options: VerifyOptions, deps: VerifyDependencies, audience: string | undefined): Promise<VerifyResult> {
+async function verifyParsedWithIo(parsed: Parsed, options: VerifyOptions, deps: VerifyDependencies, audiences: readonly string[]): Promise<VerifyResult> {
   const ringKey = deps.ring.get(parsed.kid) ?? (await deps.ring.resolve(parsed.kid));
   const refused = keyError(parsed, ringKey);
   if (refused || !ringKey) return refused ?? inactive('unknown_key', parsed.kid);
   const valid =
     deps.remoteVerify && !isHmac(parsed.alg)
-      ? await deps.remoteVerify(parsed.kid, parsed.alg, signingInputDigest(parsed.alg, parsed.signingInput), parsed.signature)
+      ? await deps.remoteVerify(parsed.kid, parsed.alg, Buffer.from(parsed.signingInput, 'latin1'), parsed.signature)
       : signatureIsValid(ringKey, parsed.alg, parsed.signingInput, parsed.signature);
   if (!valid) return inactive('bad_signature', parsed.kid);
-  return afterSignature(parsed, options, deps, audience);
+  return afterSignature(parsed, ringKey, options, deps, audiences);
+}
+
+/**
+ * The synchronous core: the verdict from cached keys, or undefined when it needs I/O — an unknown
+ * kid (ring refresh) or VERIFY_MODE=keyvault (remote verify). `audiences` are the ones this call
+ * may accept (the caller's, see token-verifier.ts); JWT_AUDIENCES when not given.
+ */
+export function verifyTokenCached(token: unknown, options: VerifyOptions, deps: VerifyDependencies, audiences: readonly string[] = options.audiences): VerifyResult | undefined {
+  const parsed = parse(token, options);
+  return isResult(parsed) ? parsed : verifyParsedCached(parsed, options, deps, audiences);
+}
+
+/**
+ * Verifies a token by the RFC 8725 rules, in an order that never trusts unsigned data: size, shape,
+ * header, key by kid, alg bound to the key, signature, and only then the claims, the key's active
+ * window and revocation. The token is parsed once; cached keys answer without I/O.
+ */
+export async function verifyToken(token: unknown, options: VerifyOptions, deps: VerifyDependencies, audiences: readonly string[] = options.audiences): Promise<VerifyResult> {
+  const parsed = parse(token, options);
+  if (isResult(parsed)) return parsed;
+  return verifyParsedCached(parsed, options, deps, audiences) ?? verifyParsedWithIo(parsed, options, deps, audiences);
 }

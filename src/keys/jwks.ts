@@ -1,5 +1,5 @@
 import type { AppConfig } from '../config/settings';
-import { isHmac } from '../jwt/algorithms';
+import { isHmac } from '../algorithms';
 import type { PublicJwk } from './key-store';
 import type { PhasedKey } from './phases';
 

@@ -1,7 +1,7 @@
 import { createPublicKey, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { Logger } from '../audit';
 import { nowSeconds, type Clock } from '../clock';
-import { algorithmSpec, isHmac } from '../jwt/algorithms';
+import { algorithmSpec, isHmac, nodeSignatureOptions, signatureLengthOf, type NodeSignatureOptions } from '../algorithms';
 import type { KeyStore, KeyVersion, PublicJwk } from './key-store';
 import { computePhases, type PhasedKey, type PhasePolicy } from './phases';
 
@@ -11,7 +11,13 @@ export interface RingKey {
   /** Public key (asymmetric) or secret (HMAC) for local verification and, for HMAC, signing. */
   readonly key: KeyObject;
   /** Options for crypto.verify, prebuilt so verification allocates nothing per token for them. */
-  readonly verifyOptions: { key: KeyObject; padding?: number; saltLength?: number; dsaEncoding?: 'ieee-p1363' };
+  readonly verifyOptions: NodeSignatureOptions;
+  /** The exact length of a valid signature by this key (the RSA modulus, r‖s, the HMAC). */
+  readonly signatureLength: number;
+  /** Unix seconds from which the version signs (nbf, else created). */
+  readonly activeFrom: number;
+  /** Unix seconds at which its successor took (or takes) over signing; undefined while it has none. */
+  readonly activeUntil?: number;
 }
 
 export interface KeyRingOptions extends PhasePolicy {
@@ -71,6 +77,17 @@ export class KeyRing {
     return this.inFlight;
   }
 
+  /**
+   * Re-lists the versions every `refreshIntervalMs` whatever traffic this instance gets, so a key
+   * change made elsewhere (an emergency rotation, a disabled version) reaches it within that bound
+   * even when it only serves cached verifies. Returns the function that stops it.
+   */
+  refreshPeriodically(): () => void {
+    const timer = setInterval(() => this.refreshInBackground(), this.options.refreshIntervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   private refreshInBackground(): void {
     if (this.inFlight) return;
     this.refresh().catch(() => {
@@ -81,10 +98,14 @@ export class KeyRing {
   private async load(): Promise<void> {
     try {
       const listed = await this.store.listVersions();
+      // Activation and retirement do not depend on the time of day, only on the other versions.
+      const windows = new Map(computePhases(listed, nowSeconds(this.clock), this.policy).map((p) => [p.version.kid, p]));
       for (const version of listed) {
+        const phased = windows.get(version.kid);
+        const window = { activeFrom: phased?.activatesAt ?? version.created, activeUntil: phased?.retiresAt };
         const cached = this.keys.get(version.kid);
-        if (!cached || (isHmac(version.alg) && !cached.version.enabled && version.enabled)) this.keys.set(version.kid, await this.buildKey(version));
-        else if (cached.version !== version) this.keys.set(version.kid, { ...cached, version });
+        if (!cached || (isHmac(version.alg) && !cached.version.enabled && version.enabled)) this.keys.set(version.kid, await this.buildKey(version, window));
+        else this.keys.set(version.kid, { ...cached, version, ...window });
       }
       this.versions = listed;
       this.loadedAtMs = this.clock.nowMs();
@@ -97,7 +118,7 @@ export class KeyRing {
     }
   }
 
-  private async buildKey(version: KeyVersion): Promise<RingKey> {
+  private async buildKey(version: KeyVersion, window: Pick<RingKey, 'activeFrom' | 'activeUntil'>): Promise<RingKey> {
     const spec = algorithmSpec(version.alg);
     let key: KeyObject;
     if (isHmac(version.alg)) {
@@ -109,14 +130,7 @@ export class KeyRing {
       if (!version.publicJwk) throw new Error(`Version ${version.kid} has no public key.`);
       key = createPublicKey({ key: jwkForNode(version.publicJwk), format: 'jwk' });
     }
-    const verifyOptions: RingKey['verifyOptions'] = { key };
-    if (spec.family === 'RSA-PSS') {
-      verifyOptions.padding = 6; // crypto.constants.RSA_PKCS1_PSS_PADDING
-      verifyOptions.saltLength = spec.digestLength;
-    } else if (spec.family === 'EC') {
-      verifyOptions.dsaEncoding = 'ieee-p1363';
-    }
-    return { version, key, verifyOptions };
+    return { version, key, verifyOptions: nodeSignatureOptions(version.alg, key), signatureLength: signatureLengthOf(version.alg, key), ...window };
   }
 
   /** The key a token names, from the cache only (the hot path). */

@@ -1,4 +1,4 @@
-import type { JwsAlgorithm } from '../jwt/algorithms';
+import type { JwsAlgorithm } from '../algorithms';
 
 /** A public JWK as published in the JWKS (never any private member). */
 export interface PublicJwk {
@@ -54,12 +54,13 @@ export interface KeyStore {
   /** Disables a version for good: it signs and verifies nothing any more. Never deletes. */
   disableVersion(kid: string): Promise<void>;
   /**
-   * Signs a digest (the hash of the JWS signing input) with exactly the named version and returns
-   * the JWS signature bytes (raw r‖s for ECDSA).
+   * Signs the JWS signing input (`base64url(header).base64url(payload)`) with exactly the named
+   * version and returns the JWS signature bytes (raw r‖s for ECDSA). Key Vault hashes it and signs
+   * the digest; the embedded store hands it to crypto.sign.
    */
-  signDigest(kid: string, alg: JwsAlgorithm, digest: Buffer): Promise<Buffer>;
-  /** Remote verification of a digest (Key Vault `verify`); optional. */
-  verifyDigest?(kid: string, alg: JwsAlgorithm, digest: Buffer, signature: Buffer): Promise<boolean>;
+  sign(kid: string, alg: JwsAlgorithm, signingInput: Buffer): Promise<Buffer>;
+  /** Remote verification of a JWS signature (Key Vault `verify`); optional. */
+  verify?(kid: string, alg: JwsAlgorithm, signingInput: Buffer, signature: Buffer): Promise<boolean>;
   /**
    * HMAC only: the secret bytes of a version, for local HMAC. Asymmetric stores leave it out.
    */

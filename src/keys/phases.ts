@@ -1,4 +1,4 @@
-import type { JwsAlgorithm } from '../jwt/algorithms';
+import type { JwsAlgorithm } from '../algorithms';
 import type { KeyVersion } from './key-store';
 
 /**

@@ -2,15 +2,15 @@ import { TableClient } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
 import type { Logger } from '../audit';
 import type { Clock } from '../clock';
-import type { AppConfig, Environment } from '../config/settings';
+import type { AppConfig } from '../config/settings';
 import { TableRevocationService } from './table-revocation-service';
 
 const SYNC_INTERVAL_MS = 1000;
 
 /** The app's identity (the same one Key Vault sees); @azure/identity is loaded only for it. */
-async function credential(config: AppConfig, env: Environment): Promise<TokenCredential> {
+async function credential(config: AppConfig): Promise<TokenCredential> {
   const { createVaultCredential } = await import('../keys/keyvault/credential');
-  return createVaultCredential(config, env);
+  return createVaultCredential(config);
 }
 
 /**
@@ -18,17 +18,17 @@ async function credential(config: AppConfig, env: Environment): Promise<TokenCre
  * identity-based host storage account (AzureWebJobsStorage__accountName), else the
  * AzureWebJobsStorage connection string (Azurite locally). No storage configured → undefined.
  */
-export async function revocationTableClient(config: AppConfig, env: Environment): Promise<TableClient | undefined> {
+export async function revocationTableClient(config: AppConfig): Promise<TableClient | undefined> {
   const table = config.storage.revocationTableName;
-  if (config.storage.revocationTableUrl) return new TableClient(config.storage.revocationTableUrl, table, await credential(config, env));
-  if (config.storage.accountName) return new TableClient(`https://${config.storage.accountName}.table.core.windows.net`, table, await credential(config, env));
+  if (config.storage.revocationTableUrl) return new TableClient(config.storage.revocationTableUrl, table, await credential(config));
+  if (config.storage.accountName) return new TableClient(`https://${config.storage.accountName}.table.core.windows.net`, table, await credential(config));
   const connection = config.storage.connectionString;
   if (!connection) return undefined;
   return TableClient.fromConnectionString(connection, table, { allowInsecureConnection: /http:\/\/(127\.0\.0\.1|localhost)/.test(connection) || connection.startsWith('UseDevelopmentStorage') });
 }
 
-export async function createRevocationService(config: AppConfig, env: Environment, clock: Clock, logger: Logger): Promise<TableRevocationService | undefined> {
-  const client = await revocationTableClient(config, env);
+export async function createRevocationService(config: AppConfig, clock: Clock, logger: Logger): Promise<TableRevocationService | undefined> {
+  const client = await revocationTableClient(config);
   if (!client) return undefined;
   const service = new TableRevocationService({
     client,

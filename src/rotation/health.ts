@@ -1,15 +1,21 @@
-import { nowSeconds } from '../clock';
-import type { HealthCheck } from '../app/health';
-import type { Services } from '../app/services';
+import type { HealthCheck } from '../health-check';
+import type { PhasedKey } from '../keys/phases';
+import type { RotationPolicy } from './plan';
+import type { RotationStatus } from './status';
+
+export interface RotationHealthInput {
+  phased: readonly PhasedKey[];
+  policy: RotationPolicy;
+  status: RotationStatus;
+  /** Unix seconds. */
+  now: number;
+}
 
 /**
  * Rotation health: warns before anything breaks — the active key is overdue, no successor was
  * announced in time, the last rotation failed (e.g. a missing Key Vault role), or a key expires soon.
  */
-export function rotationCheck(services: Services): HealthCheck {
-  const { policy, status } = services.rotation;
-  const now = nowSeconds(services.clock);
-  const phased = services.ring.phases();
+export function rotationCheck({ phased, policy, status, now }: RotationHealthInput): HealthCheck {
   const active = phased.find((p) => p.phase === 'active');
   const announced = phased.find((p) => p.phase === 'announced');
   const grace = Math.max(policy.propagationSeconds, 60);
@@ -24,13 +30,20 @@ export function rotationCheck(services: Services): HealthCheck {
       warnings.push('the active key expires before a successor could be announced');
     }
   }
-  const nextRotation = active ? new Date((active.activatesAt + policy.intervalSeconds - policy.propagationSeconds) * 1000).toISOString() : undefined;
+  const next = nextRotation(phased, policy);
   return {
     status: warnings.length > 0 ? 'warning' : 'ok',
     detail: warnings.length > 0 ? warnings.join('; ') : undefined,
     activeKid: active?.version.kid,
     announcedKid: announced?.version.kid,
-    nextRotation: announced ? undefined : nextRotation,
+    nextRotation: next === undefined ? undefined : new Date(next * 1000).toISOString(),
     lastRun: status.lastRunMs === undefined ? undefined : new Date(status.lastRunMs).toISOString(),
   };
+}
+
+/** When the timer announces the active key's successor (Unix seconds); undefined when one is announced already. */
+export function nextRotation(phased: readonly PhasedKey[], policy: RotationPolicy): number | undefined {
+  if (phased.some((p) => p.phase === 'announced')) return undefined;
+  const active = phased.find((p) => p.phase === 'active');
+  return active ? active.activatesAt + policy.intervalSeconds - policy.propagationSeconds : undefined;
 }

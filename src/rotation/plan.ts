@@ -1,5 +1,5 @@
 import { byActivation, type PhasedKey } from '../keys/phases';
-import type { JwsAlgorithm } from '../jwt/algorithms';
+import type { JwsAlgorithm } from '../algorithms';
 
 export interface RotationPolicy {
   alg: JwsAlgorithm;

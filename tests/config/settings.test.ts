@@ -3,6 +3,7 @@ import { ConfigError } from '../../src/errors';
 
 const AZURE = {
   WEBSITE_SITE_NAME: 'kv-jwt-prod',
+  KEY_VAULT_URL: 'https://kv-jwt-prod.vault.azure.net',
   WEBSITE_HOSTNAME: 'kv-jwt-prod.azurewebsites.net',
   JWT_AUDIENCES: 'api://orders',
   AUTH_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47',
@@ -10,9 +11,12 @@ const AZURE = {
   AzureWebJobsStorage__accountName: 'kvjwtstore',
 };
 
-function configError(env: Record<string, string>): ConfigError {
+/** Local settings unless the case says otherwise: AUTH_MODE=none is asked for, as the embedded host does. */
+const local = (env: Record<string, string> = {}) => loadConfig({ AUTH_MODE: 'none', ...env });
+
+function configError(env: Record<string, string>, base: Record<string, string> = { AUTH_MODE: 'none' }): ConfigError {
   try {
-    loadConfig(env);
+    loadConfig({ ...base, ...env });
   } catch (error: unknown) {
     if (error instanceof ConfigError) return error;
     throw error;
@@ -21,8 +25,8 @@ function configError(env: Record<string, string>): ConfigError {
 }
 
 describe('loadConfig', () => {
-  it('has safe local defaults with no settings at all', () => {
-    const config = loadConfig({});
+  it('has safe local defaults once AUTH_MODE=none is asked for', () => {
+    const config = local();
     expect(config.alg).toBe('RS256');
     expect(config.keyName).toBe('jwt-signing');
     expect(config.authMode).toBe('none');
@@ -45,19 +49,19 @@ describe('loadConfig', () => {
   });
 
   it('refuses AUTH_MODE=none in Azure and says why', () => {
-    const error = configError({ ...AZURE, AUTH_MODE: 'none' });
+    const error = configError({ ...AZURE, AUTH_MODE: 'none' }, {});
     expect(error.setting).toBe('AUTH_MODE');
     expect(error.message).toMatch(/refused in Azure/);
-    expect(configError({ WEBSITE_INSTANCE_ID: 'abc', AUTH_MODE: 'none', JWT_AUDIENCES: 'x' }).setting).toBe('AUTH_MODE');
+    expect(configError({ WEBSITE_INSTANCE_ID: 'abc', AUTH_MODE: 'none', JWT_AUDIENCES: 'x', KEY_VAULT_URL: 'https://v.vault.azure.net' }).setting).toBe('AUTH_MODE');
   });
 
   it('requires audiences and the Entra settings in Azure', () => {
     const { JWT_AUDIENCES: _a, ...noAudiences } = AZURE;
-    expect(configError(noAudiences).setting).toBe('JWT_AUDIENCES');
+    expect(configError(noAudiences, {}).setting).toBe('JWT_AUDIENCES');
     const { AUTH_TENANT_ID: _t, ...noTenant } = AZURE;
-    expect(configError(noTenant).setting).toBe('AUTH_TENANT_ID');
+    expect(configError(noTenant, {}).setting).toBe('AUTH_TENANT_ID');
     const { AUTH_AUDIENCE: _u, ...noAudience } = AZURE;
-    expect(configError(noAudience).setting).toBe('AUTH_AUDIENCE');
+    expect(configError(noAudience, {}).setting).toBe('AUTH_AUDIENCE');
   });
 
   it.each([
@@ -84,7 +88,7 @@ describe('loadConfig', () => {
 
   it('accepts every algorithm of the contract', () => {
     for (const alg of ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'HS256', 'HS384', 'HS512']) {
-      expect(loadConfig({ JWT_ALG: alg }).alg).toBe(alg);
+      expect(local({ JWT_ALG: alg }).alg).toBe(alg);
     }
   });
 
@@ -94,26 +98,82 @@ describe('loadConfig', () => {
   });
 
   it('derives retention and the JWKS cache lifetime from the lifetimes', () => {
-    const config = loadConfig({ ROTATION_INTERVAL: 'PT20S', ROTATION_PROPAGATION: 'PT5S', JWT_MAX_TTL: 'PT10S', JWT_DEFAULT_TTL: 'PT5S', JWT_CLOCK_SKEW: 'PT1S' });
+    const config = local({ ROTATION_INTERVAL: 'PT20S', ROTATION_PROPAGATION: 'PT5S', JWT_MAX_TTL: 'PT10S', JWT_DEFAULT_TTL: 'PT5S', JWT_CLOCK_SKEW: 'PT1S' });
     expect(config.jwksMaxAgeSeconds).toBe(2); // ≤ propagation / 2
     expect(config.rotation.retentionMs).toBe(10_000 + 1000 + 2000);
-    expect(loadConfig({}).jwksMaxAgeSeconds).toBe(3600); // capped at APIM's refresh period
+    expect(local().jwksMaxAgeSeconds).toBe(3600); // capped at APIM's refresh period
   });
 
   it('allows plain http table URLs only on loopback (Azurite)', () => {
-    expect(loadConfig({ REVOCATION_TABLE_URL: 'http://127.0.0.1:10002/devstoreaccount1' }).storage.revocationTableUrl).toBe(
+    expect(local({ REVOCATION_TABLE_URL: 'http://127.0.0.1:10002/devstoreaccount1' }).storage.revocationTableUrl).toBe(
       'http://127.0.0.1:10002/devstoreaccount1',
     );
   });
 
   it('parses the caller policy', () => {
     const oid = '11111111-2222-3333-4444-555555555555';
-    const config = loadConfig({
+    const config = local({
       CALLER_POLICY: JSON.stringify({ [oid]: { operations: ['sign', 'verify'], audiences: ['api://local-dev'], maxTtl: 'PT5M', claims: ['role'] } }),
     });
-    expect(config.auth.callerPolicy.get(oid)).toEqual({ operations: ['sign', 'verify'], audiences: ['api://local-dev'], maxTtlMs: 300_000, claims: ['role'] });
+    expect(config.auth.callerPolicy.get(oid)).toEqual({ operations: ['sign', 'verify'], audiences: ['api://local-dev'], verifyAudiences: ['api://local-dev'], maxTtlMs: 300_000, claims: ['role'] });
     expect(configError({ CALLER_POLICY: JSON.stringify({ [oid]: { operations: ['everything'] } }) }).setting).toBe('CALLER_POLICY');
     expect(configError({ CALLER_POLICY: JSON.stringify({ 'not-a-guid': { operations: [] } }) }).setting).toBe('CALLER_POLICY');
     expect(configError({ CALLER_POLICY: JSON.stringify({ [oid]: { maxTtl: 'forever' } }) }).setting).toBe('CALLER_POLICY');
+  });
+  it('authenticates callers unless AUTH_MODE=none is asked for: under func start, in a container, anywhere', () => {
+    const error = configError({}, {});
+    expect(error.setting).toBe('AUTH_TENANT_ID');
+    expect(error.message).toContain('AUTH_MODE=none');
+    expect(loadConfig({ AUTH_TENANT_ID: AZURE.AUTH_TENANT_ID, AUTH_AUDIENCE: 'api://kv-jwt' }).authMode).toBe('entra');
+    expect(configError({ AUTH_TENANT_ID: AZURE.AUTH_TENANT_ID }, {}).setting).toBe('AUTH_AUDIENCE');
+  });
+
+  it('fetches caller keys over https only: plain http on loopback needs AUTH_AUTHORITY_HOST_ALLOW_HTTP', () => {
+    expect(configError({ AUTH_AUTHORITY_HOST: 'http://login.example.com' }).setting).toBe('AUTH_AUTHORITY_HOST');
+    expect(configError({ AUTH_AUTHORITY_HOST: 'http://127.0.0.1:4000' }).setting).toBe('AUTH_AUTHORITY_HOST');
+    expect(configError({ AUTH_AUTHORITY_HOST: 'http://login.example.com', AUTH_AUTHORITY_HOST_ALLOW_HTTP: 'true' }).setting).toBe('AUTH_AUTHORITY_HOST');
+    expect(local({ AUTH_AUTHORITY_HOST: 'http://127.0.0.1:4000/', AUTH_AUTHORITY_HOST_ALLOW_HTTP: 'true' }).auth.authorityHost).toBe('http://127.0.0.1:4000');
+    expect(local({ AUTH_AUTHORITY_HOST: 'https://login.microsoftonline.us' }).auth.authorityHost).toBe('https://login.microsoftonline.us');
+  });
+
+  it('refuses the embedded development key store in Azure unless asked for, naming KEY_VAULT_URL', () => {
+    const { KEY_VAULT_URL: _v, ...noVault } = AZURE;
+    const error = configError(noVault, {});
+    expect(error.setting).toBe('KEY_VAULT_URL');
+    expect(error.message).toMatch(/embedded development store/);
+    expect(loadConfig({ ...noVault, LOCAL_KEYSTORE_ALLOW_IN_AZURE: 'true' }).keyVaultUrl).toBeUndefined();
+  });
+
+  it('refuses a Key Vault URL whose challenge would not name it unless the emulator setting says so', () => {
+    expect(configError({ KEY_VAULT_URL: 'https://127.0.0.1:8443' }).setting).toBe('KEY_VAULT_URL');
+    expect(local({ KEY_VAULT_URL: 'https://127.0.0.1:8443', KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true' }).keyVaultUrl).toBe('https://127.0.0.1:8443');
+    expect(local({ KEY_VAULT_URL: 'https://contoso.vault.azure.net/' }).keyVaultUrl).toBe('https://contoso.vault.azure.net');
+  });
+
+  it('takes the RSA key size from JWT_KEY_SIZE, one of Key Vault\'s sizes', () => {
+    expect(local().rsaKeySize).toBe(2048);
+    expect(local({ JWT_KEY_SIZE: '4096' }).rsaKeySize).toBe(4096);
+    for (const size of ['1024', '2047', 'big', '8192']) expect(configError({ JWT_KEY_SIZE: size }).setting).toBe('JWT_KEY_SIZE');
+  });
+
+  it('derives a plain-http issuer for Core Tools (WEBSITE_HOSTNAME=localhost:7071) and https in Azure', () => {
+    expect(local({ WEBSITE_HOSTNAME: 'localhost:7071' }).issuer).toBe('http://localhost:7071/api');
+    expect(local({ WEBSITE_HOSTNAME: '127.0.0.1:7071' }).issuer).toBe('http://127.0.0.1:7071/api');
+    expect(loadConfig(AZURE).issuer).toBe('https://kv-jwt-prod.azurewebsites.net/api');
+  });
+
+  it('bounds how long any instance takes to see a key change: a quarter of the propagation, at most a minute', () => {
+    expect(local().ring.refreshIntervalMs).toBe(60_000);
+    expect(local({ ROTATION_INTERVAL: 'PT20S', ROTATION_PROPAGATION: 'PT8S' }).ring.refreshIntervalMs).toBe(2000);
+    expect(local({ ROTATION_INTERVAL: 'PT20S', ROTATION_PROPAGATION: 'PT1S' }).ring.refreshIntervalMs).toBe(1000);
+    expect(local().ring.unknownKidCooldownMs).toBe(60_000);
+    expect(local().rotation.policy).toEqual({ alg: 'RS256', intervalSeconds: 90 * 86_400, propagationSeconds: 2 * 86_400 });
+  });
+
+  it('parses verifyAudiences, which default to audiences', () => {
+    const oid = '11111111-2222-3333-4444-555555555555';
+    const policy = local({ CALLER_POLICY: JSON.stringify({ [oid]: { operations: ['verify'], audiences: ['api://a'], verifyAudiences: ['api://b'] } }) }).auth.callerPolicy.get(oid);
+    expect(policy).toMatchObject({ audiences: ['api://a'], verifyAudiences: ['api://b'] });
+    expect(configError({ CALLER_POLICY: JSON.stringify({ [oid]: { verifyAudiences: 'api://b' } }) }).setting).toBe('CALLER_POLICY');
   });
 });

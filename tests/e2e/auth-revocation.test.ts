@@ -53,10 +53,11 @@ beforeAll(async () => {
     AUTH_TENANT_ID: issuer.tenantId,
     AUTH_AUDIENCE: APP_AUDIENCE,
     AUTH_AUTHORITY_HOST: issuer.baseUrl,
+    AUTH_AUTHORITY_HOST_ALLOW_HTTP: 'true', // the local issuer is plain http on loopback
     CALLER_POLICY: JSON.stringify({
       [LOGIC_APP]: { operations: ['sign', 'verify', 'revoke'], audiences: ['api://orders'], maxTtl: 'PT10M', claims: ['role'] },
-      [ADMIN]: { operations: ['admin', 'verify'] },
-      [VERIFIER]: { operations: ['verify'] },
+      [ADMIN]: { operations: ['admin', 'verify'], verifyAudiences: ['api://orders'] },
+      [VERIFIER]: { operations: ['verify'], verifyAudiences: ['api://orders'] },
     }),
     JWT_AUDIENCES: 'api://orders,api://payroll',
     JWT_ISSUER: 'https://jwt.test/api',

@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { ManualClock } from '../../src/clock';
-import { SUPPORTED_ALGORITHMS, type JwsAlgorithm } from '../../src/jwt/algorithms';
-import { verifyToken, verifyTokenNowOrLater, type VerifyOptions, type VerifyResult } from '../../src/jwt/verify';
+import { SUPPORTED_ALGORITHMS, type JwsAlgorithm } from '../../src/algorithms';
+import { verifyToken, verifyTokenCached, type VerifyOptions, type VerifyResult } from '../../src/jwt/verify';
 import { KeyRing } from '../../src/keys/key-ring';
 import type { RevocationSubject } from '../../src/revocation/revocation';
 import { b64, makeTestKey, signRaw, StaticKeyStore, type TestKey } from '../support/token-factory';
@@ -24,12 +24,14 @@ function header(key: TestKey, extra: Record<string, unknown> = {}): Record<strin
   return { alg: key.version.alg, typ: 'JWT', kid: key.version.kid, ...extra };
 }
 
-function verify(token: unknown, audience?: string): Promise<VerifyResult> {
-  return verifyToken(token, options, { ring, clock, revocations: { isRevoked: (t: RevocationSubject) => revoked.has(t.jti ?? '') } }, audience);
+function verify(token: unknown, audiences?: readonly string[]): Promise<VerifyResult> {
+  return verifyToken(token, options, { ring, clock, revocations: { isRevoked: (t: RevocationSubject) => revoked.has(t.jti ?? '') } }, audiences);
 }
 
 beforeAll(async () => {
-  for (const alg of SUPPORTED_ALGORITHMS) keys[alg] = makeTestKey(alg, `kid-${alg.toLowerCase()}`);
+  // The RS256 key (the ring's algorithm) is the oldest, so no key here has a successor: every one
+  // of them is within its active window at NOW (the window rules have their own tests below).
+  for (const alg of SUPPORTED_ALGORITHMS) keys[alg] = makeTestKey(alg, `kid-${alg.toLowerCase()}`, alg === 'RS256' ? { created: 1_600_000_000 } : {});
   keys.disabled = makeTestKey('RS256', 'kid-disabled', { enabled: false });
   const secrets = new Map(
     Object.values(keys)
@@ -48,19 +50,17 @@ describe('verifyToken accepts', () => {
     expect(result).toEqual({ active: true, claims: claims(), payloadJson: JSON.stringify(claims()), kid: key.version.kid, alg });
   });
 
-  it('answers at once from cached keys and with a promise only when it needs I/O', async () => {
+  it('answers from cached keys synchronously, and leaves to the async path what needs I/O', async () => {
     const key = keys.RS256;
     const deps = { ring, clock, revocations: { isRevoked: () => false } };
-    const now = verifyTokenNowOrLater(signRaw(key, header(key), claims()), options, deps);
-    expect(now).not.toBeInstanceOf(Promise);
-    expect(now).toMatchObject({ active: true });
-    expect(verifyTokenNowOrLater('a.b', options, deps)).toEqual({ active: false, error: 'malformed', kid: undefined });
-    const unknownKid = verifyTokenNowOrLater(signRaw(key, { alg: 'RS256', kid: 'not-in-the-ring' }, claims()), options, deps);
-    expect(unknownKid).toBeInstanceOf(Promise);
-    expect(await unknownKid).toMatchObject({ active: false, error: 'unknown_key' });
-    const remote = verifyTokenNowOrLater(signRaw(key, header(key), claims()), options, { ...deps, remoteVerify: () => Promise.resolve(false) });
-    expect(remote).toBeInstanceOf(Promise);
-    expect(await remote).toMatchObject({ active: false, error: 'bad_signature' });
+    expect(verifyTokenCached(signRaw(key, header(key), claims()), options, deps)).toMatchObject({ active: true });
+    expect(verifyTokenCached('a.b', options, deps)).toEqual({ active: false, error: 'malformed', kid: undefined });
+    const unknownKid = signRaw(key, { alg: 'RS256', kid: 'not-in-the-ring' }, claims());
+    expect(verifyTokenCached(unknownKid, options, deps)).toBeUndefined();
+    expect(await verifyToken(unknownKid, options, deps)).toMatchObject({ active: false, error: 'unknown_key' });
+    const remoteDeps = { ...deps, remoteVerify: () => Promise.resolve(false) };
+    expect(verifyTokenCached(signRaw(key, header(key), claims()), options, remoteDeps)).toBeUndefined();
+    expect(await verifyToken(signRaw(key, header(key), claims()), options, remoteDeps)).toMatchObject({ active: false, error: 'bad_signature' });
   });
 
   it('a token within the clock skew of exp and nbf', async () => {
@@ -72,7 +72,7 @@ describe('verifyToken accepts', () => {
   it('a requested audience among several', async () => {
     const key = keys.RS256;
     const token = signRaw(key, header(key), claims({ aud: ['api://orders', 'api://billing'] }));
-    expect((await verify(token, 'api://billing')).active).toBe(true);
+    expect((await verify(token, ['api://billing'])).active).toBe(true);
   });
 
   it('typ application/jwt in any case, or no typ', async () => {
@@ -89,6 +89,7 @@ describe('verifyToken rejects', () => {
     ['a string exp', () => signRaw(keys.RS256, header(keys.RS256), claims({ exp: String(NOW + 600) })), 'missing_claim'],
     ['a not-yet-valid token', () => signRaw(keys.RS256, header(keys.RS256), claims({ nbf: NOW + 61 })), 'not_yet_valid'],
     ['a token issued in the future', () => signRaw(keys.RS256, header(keys.RS256), claims({ iat: NOW + 3600 })), 'not_yet_valid'],
+    ['a token issued before its key was created', () => signRaw(keys.RS256, header(keys.RS256), claims({ iat: 1_600_000_000 - 61 })), 'key_not_active'],
     ['a wrong issuer', () => signRaw(keys.RS256, header(keys.RS256), claims({ iss: 'https://evil.example/api' })), 'wrong_issuer'],
     ['an issuer differing by a trailing slash', () => signRaw(keys.RS256, header(keys.RS256), claims({ iss: `${ISSUER}/` })), 'wrong_issuer'],
     ['an audience we do not issue for', () => signRaw(keys.RS256, header(keys.RS256), claims({ aud: 'api://other' })), 'wrong_audience'],
@@ -131,9 +132,14 @@ describe('verifyToken rejects', () => {
     expect(await verify(forged)).toMatchObject({ active: false, error: 'alg_mismatch' });
   });
 
-  it('the wrong audience when one is requested', async () => {
+  it('a token for an audience this call may not accept, even one the service issues for', async () => {
     const token = signRaw(keys.RS256, header(keys.RS256), claims());
-    expect(await verify(token, 'api://billing')).toMatchObject({ active: false, error: 'wrong_audience' });
+    expect(await verify(token, ['api://billing'])).toMatchObject({ active: false, error: 'wrong_audience' });
+    expect(await verify(token, [])).toMatchObject({ active: false, error: 'wrong_audience' });
+  });
+
+  it('a token without iat (every token this service signs carries one)', async () => {
+    expect(await verify(signRaw(keys.RS256, header(keys.RS256), claims({ iat: undefined })))).toMatchObject({ active: false, error: 'missing_claim' });
   });
 
   it('a token over the size limit before parsing it', async () => {
@@ -161,5 +167,59 @@ describe('verifyToken rejects', () => {
     const before = store.listCalls;
     for (let i = 0; i < 50; i += 1) await verify(signRaw(keys.RS256, header(keys.RS256, { kid: `random${i}` }), claims()));
     expect(store.listCalls - before).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('the key active window (a token must have been issued while its key signed)', () => {
+  const policy = { alg: 'PS256' as const, retentionSeconds: 3600, refreshIntervalMs: 60_000, unknownKidCooldownMs: 30_000 };
+  const old = makeTestKey('PS256', 'kid-old', { created: NOW - 86_400 });
+  const current = makeTestKey('PS256', 'kid-current', { created: NOW - 7200, notBefore: NOW - 3600 });
+  const next = makeTestKey('PS256', 'kid-next', { created: NOW - 600, notBefore: NOW + 3600 });
+  let windowRing: KeyRing;
+  const check = (key: TestKey, iat: number): Promise<VerifyResult> =>
+    verifyToken(signRaw(key, header(key), claims({ iat, nbf: iat, exp: NOW + 600 })), options, { ring: windowRing, clock, revocations: { isRevoked: () => false } });
+
+  beforeAll(async () => {
+    windowRing = new KeyRing(new StaticKeyStore([old, current, next].map((k) => k.version)), clock, policy);
+    await windowRing.ready();
+  });
+
+  it('accepts tokens from inside each window, with the clock skew at both ends', async () => {
+    expect(await check(current, NOW)).toMatchObject({ active: true });
+    expect(await check(current, NOW - 3600 - 60)).toMatchObject({ active: true });
+    expect(await check(old, NOW - 3600 + 60)).toMatchObject({ active: true });
+  });
+
+  it('refuses a token signed by an announced key (before it activates)', async () => {
+    expect(await check(next, NOW)).toMatchObject({ active: false, error: 'key_not_active' });
+    expect(await check(current, NOW - 3600 - 61)).toMatchObject({ active: false, error: 'key_not_active' });
+  });
+
+  it('refuses a token freshly signed by a retired key', async () => {
+    expect(await check(old, NOW)).toMatchObject({ active: false, error: 'key_not_active' });
+    expect(await check(old, NOW - 3600 + 61)).toMatchObject({ active: false, error: 'key_not_active' });
+  });
+
+  it('gives the retirement the ring refresh grace when asked (another instance may sign until its ring sees the successor)', async () => {
+    const graced = { ...options, retirementGraceSeconds: 60 };
+    const token = signRaw(old, header(old), claims({ iat: NOW - 3600 + 100, nbf: NOW - 3600 + 100, exp: NOW + 600 }));
+    expect(await verifyToken(token, graced, { ring: windowRing, clock, revocations: { isRevoked: () => false } })).toMatchObject({ active: true });
+  });
+});
+
+describe('RSA signature length (RFC 8017 §8.2.2: exactly the modulus length)', () => {
+  it.each(['RS256', 'PS256'] as const)('refuses a %s signature with its leading zero byte removed', async (alg) => {
+    const key = keys[alg];
+    let token = '';
+    // About one signature in 256 starts with a zero byte: sign until one does.
+    for (let i = 0; i < 5000; i += 1) {
+      token = signRaw(key, header(key), claims({ jti: `zero-${i}` }));
+      if (Buffer.from(token.slice(token.lastIndexOf('.') + 1), 'base64url')[0] === 0) break;
+    }
+    const signature = Buffer.from(token.slice(token.lastIndexOf('.') + 1), 'base64url');
+    expect(signature[0]).toBe(0);
+    expect(await verify(token)).toMatchObject({ active: true });
+    const shortened = `${token.slice(0, token.lastIndexOf('.'))}.${signature.subarray(1).toString('base64url')}`;
+    expect(await verify(shortened)).toMatchObject({ active: false, error: 'bad_signature' });
   });
 });

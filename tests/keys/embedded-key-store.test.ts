@@ -45,7 +45,7 @@ describe('embedded store at rest', () => {
     const version = await first.createVersion({ notBefore: CONTRACT_START_SECONDS });
     const second = new EmbeddedKeyStore({ dir, alg: 'ES256', clock, secret: 'a long enough passphrase' });
     expect((await second.listVersions()).map((v) => v.kid)).toEqual([version.kid]);
-    await expect(second.signDigest(version.kid, 'ES256', Buffer.alloc(32, 1))).resolves.toHaveLength(64);
+    await expect(second.sign(version.kid, 'ES256', Buffer.from('header.payload'))).resolves.toHaveLength(64);
     const third = await second.createVersion({ notBefore: CONTRACT_START_SECONDS });
     expect((await first.listVersions()).map((v) => v.kid).sort()).toEqual([version.kid, third.kid].sort());
   });
@@ -70,7 +70,7 @@ describe('embedded store at rest', () => {
     stored.privateKey.data = data.toString('base64');
     writeFileSync(path, JSON.stringify(stored));
     const reopened = new EmbeddedKeyStore({ dir, alg: 'ES256', clock });
-    const error: unknown = await reopened.signDigest(version.kid, 'ES256', Buffer.alloc(32)).catch((e: unknown) => e);
+    const error: unknown = await reopened.sign(version.kid, 'ES256', Buffer.from('header.payload')).catch((e: unknown) => e);
     expect(isKeyStoreError(error) && error.failure).toBe('corrupt');
     writeFileSync(path, '{ not json');
     await expect(reopened.listVersions()).rejects.toThrow(/not readable JSON/);
@@ -78,7 +78,7 @@ describe('embedded store at rest', () => {
 
   it('refuses a kid that is not one of its own ids (no paths)', async () => {
     const store = new EmbeddedKeyStore({ dir: freshDir(), alg: 'RS256', clock });
-    const error: unknown = await store.signDigest('../store', 'RS256', Buffer.alloc(32)).catch((e: unknown) => e);
+    const error: unknown = await store.sign('../store', 'RS256', Buffer.from('header.payload')).catch((e: unknown) => e);
     expect(isKeyStoreError(error) && error.failure).toBe('not_found');
   });
 });

@@ -3,14 +3,14 @@
  * 5xx, bounded timeouts and quick 'unavailable' in an outage, 403s that name the missing role or
  * the key's state, start-up with a missing key, the emulator setting — and no secret in messages.
  */
-import { createHash } from 'node:crypto';
 import { systemClock } from '../../src/clock';
 import { ConfigError } from '../../src/errors';
 import { isKeyStoreError } from '../../src/keys/key-store';
 import type { KeyStoreError, KeyVersion } from '../../src/keys/key-store';
 import { openKeyVaultKeyStore } from '../../src/keys/keyvault/create-keyvault-key-store';
 import type { KeyVaultKeyStore } from '../../src/keys/keyvault/keyvault-key-store';
-import { backoffDelayMs, DEFAULT_RETRY_POLICY, withRetries } from '../../src/keys/keyvault/retry';
+import { createHttpHeaders, createPipelineRequest, type HttpClient, type PipelineRequest } from '@azure/core-rest-pipeline';
+import { backoffDelayMs, DEFAULT_RETRY_POLICY, keyVaultHttpClient } from '../../src/keys/keyvault/vault-transport';
 import { startKeyVaultDouble } from '../support/keyvault-double';
 import type { KeyVaultDouble } from '../support/keyvault-double';
 import { assertTestCaTrusted, doubleConfig, FAST_RETRY, storeOnDouble, uniqueKeyName, useDoubleManagedIdentity } from '../support/keyvault-double/adapter-fixture';
@@ -18,7 +18,7 @@ import { assertTestCaTrusted, doubleConfig, FAST_RETRY, storeOnDouble, uniqueKey
 let vault: KeyVaultDouble;
 let store: KeyVaultKeyStore;
 let version: KeyVersion;
-const digest = createHash('sha256').update('signing input').digest();
+const input = Buffer.from('eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0');
 const seenErrors: KeyStoreError[] = [];
 
 async function failureOf(promise: Promise<unknown>): Promise<KeyStoreError> {
@@ -39,7 +39,7 @@ beforeAll(async () => {
   vault = await startKeyVaultDouble();
   store = storeOnDouble(vault, uniqueKeyName());
   version = await store.createVersion({ notBefore: Math.floor(Date.now() / 1000) - 60 });
-  await store.signDigest(version.kid, 'RS256', digest); // warm: token and challenge done
+  await store.sign(version.kid, 'RS256', input); // warm: token and challenge done
 });
 afterAll(async () => vault.stop());
 afterEach(() => {
@@ -51,14 +51,14 @@ describe('throttling and server errors', () => {
   it('retries a 429 without Retry-After and succeeds when throttling stops', async () => {
     vault.faults.throttle(2, 'sign');
     const before = vault.counters.get('sign');
-    await expect(store.signDigest(version.kid, 'RS256', digest)).resolves.toBeInstanceOf(Buffer);
+    await expect(store.sign(version.kid, 'RS256', input)).resolves.toBeInstanceOf(Buffer);
     expect(vault.counters.get('sign') - before).toBe(3);
   });
 
   it("surfaces 'throttled' with a Retry-After hint once its attempts are spent", async () => {
     vault.faults.throttle(100, 'sign');
     const before = vault.counters.get('sign');
-    const failure = await failureOf(store.signDigest(version.kid, 'RS256', digest));
+    const failure = await failureOf(store.sign(version.kid, 'RS256', input));
     expect(failure.failure).toBe('throttled');
     expect(failure.retryAfterSeconds).toBeGreaterThan(0);
     expect(vault.counters.get('sign') - before).toBe(FAST_RETRY.maxAttempts);
@@ -68,14 +68,14 @@ describe('throttling and server errors', () => {
     vault.faults.serverError(1, 503, 'list');
     await expect(store.listVersions()).resolves.toHaveLength(1);
     vault.faults.serverError(100, 500, 'sign');
-    const failure = await failureOf(store.signDigest(version.kid, 'RS256', digest));
+    const failure = await failureOf(store.sign(version.kid, 'RS256', input));
     expect(failure.failure).toBe('unavailable');
     expect(failure.retryAfterSeconds).toBeGreaterThan(0);
   });
 
   it('retries a dropped connection', async () => {
     vault.faults.resetConnections(1, 'sign');
-    await expect(store.signDigest(version.kid, 'RS256', digest)).resolves.toBeInstanceOf(Buffer);
+    await expect(store.sign(version.kid, 'RS256', input)).resolves.toBeInstanceOf(Buffer);
   });
 
   it('retries a create only after a 429, never after a dropped connection (it may have succeeded)', async () => {
@@ -101,48 +101,56 @@ describe('throttling and server errors', () => {
 describe('outage and timeouts', () => {
   it("answers 'unavailable' during a full outage and recovers by itself", async () => {
     vault.faults.setOutage(true);
-    const failure = await failureOf(store.signDigest(version.kid, 'RS256', digest));
+    const failure = await failureOf(store.sign(version.kid, 'RS256', input));
     expect(failure.failure).toBe('unavailable');
     expect(failure.retryAfterSeconds).toBeGreaterThan(0);
     vault.faults.setOutage(false);
-    await expect(store.signDigest(version.kid, 'RS256', digest)).resolves.toBeInstanceOf(Buffer);
+    await expect(store.sign(version.kid, 'RS256', input)).resolves.toBeInstanceOf(Buffer);
   });
 
   // Deadlines are generous enough for a loaded CI machine's warm-up call; the spike is far longer.
   it('bounds every call by its timeout and its attempts', async () => {
     const slow = storeOnDouble(vault, store.keyName, { retry: { ...FAST_RETRY, attemptTimeoutMs: 1000, maxAttempts: 2 } });
-    await slow.signDigest(version.kid, 'RS256', digest);
+    await slow.sign(version.kid, 'RS256', input);
     vault.faults.latencySpike(60_000, 10, 'sign');
     const before = vault.counters.get('sign');
-    const failure = await failureOf(slow.signDigest(version.kid, 'RS256', digest));
+    const failure = await failureOf(slow.sign(version.kid, 'RS256', input));
     expect(failure.failure).toBe('unavailable');
     expect(failure.message).toMatch(/in time/);
     expect(vault.counters.get('sign') - before).toBe(2);
   }, 10_000);
 
-  it('ends each attempt’s deadline with the attempt (no timer outlives a call that answered)', async () => {
-    const policy = { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, attemptTimeoutMs: 40, totalBudgetMs: 1000 };
-    let seen: AbortSignal | undefined;
-    await withRetries({ operation: 'sign', keyName: 'k', version: 'v' }, policy, (abortSignal) => {
-      seen = abortSignal;
-      return Promise.resolve('signed');
-    });
-    await new Promise((resolveLater) => setTimeout(resolveLater, 100));
-    // AbortSignal.timeout would have fired by now: one live timer per call, long after the answer.
-    expect(seen?.aborted).toBe(false);
-    // A call that never answers is still cut at its deadline, with the error the SDK raises on abort.
-    const slow = withRetries({ operation: 'sign', keyName: 'k', version: 'v' }, policy, (abortSignal) =>
-      new Promise((_resolve, reject) => abortSignal.addEventListener('abort', () => reject(Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' })))),
-    );
-    await expect(slow).rejects.toMatchObject({ failure: 'unavailable', message: expect.stringContaining('in time') });
+  it('gives each attempt what is left of the budget, and turns its own deadline into a retryable failure', async () => {
+    const policy = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1, attemptTimeoutMs: 400, totalBudgetMs: 1000 };
+    const timeouts: number[] = [];
+    // A transport that never answers before the attempt's deadline, and aborts then, as the SDK's does.
+    const hanging: HttpClient = {
+      sendRequest: (request: PipelineRequest) => {
+        timeouts.push(request.timeout);
+        return new Promise((_resolve, reject) => setTimeout(() => reject(Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' })), request.timeout));
+      },
+    };
+    const request = createPipelineRequest({ url: 'https://vault.example/keys/k/v/sign', method: 'POST', headers: createHttpHeaders() });
+    const error: unknown = await keyVaultHttpClient(policy, hanging).sendRequest(request).catch((e: unknown) => e);
+    expect(timeouts).toHaveLength(3);
+    expect(timeouts[0]).toBe(400);
+    expect(timeouts[2]).toBeLessThanOrEqual(1000 - 800 + 5);
+    expect(error).toMatchObject({ name: 'RestError', code: 'KVJWT_ATTEMPT_TIMEOUT' });
+    // A caller's own abort stays an abort and is not retried.
+    const controller = new AbortController();
+    controller.abort();
+    const aborted = createPipelineRequest({ url: 'https://vault.example/keys/k/v/sign', method: 'POST', headers: createHttpHeaders(), abortSignal: controller.signal });
+    timeouts.length = 0;
+    await expect(keyVaultHttpClient(policy, hanging).sendRequest(aborted)).rejects.toMatchObject({ name: 'AbortError' });
+    expect(timeouts).toHaveLength(1);
   });
 
   it('stops at the total budget even when attempts remain', async () => {
     const budgeted = storeOnDouble(vault, store.keyName, { retry: { maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 10, attemptTimeoutMs: 5000, totalBudgetMs: 1500 } });
-    await budgeted.signDigest(version.kid, 'RS256', digest);
+    await budgeted.sign(version.kid, 'RS256', input);
     vault.faults.latencySpike(60_000, 10, 'sign');
     const before = vault.counters.get('sign');
-    expect((await failureOf(budgeted.signDigest(version.kid, 'RS256', digest))).failure).toBe('unavailable');
+    expect((await failureOf(budgeted.sign(version.kid, 'RS256', input))).failure).toBe('unavailable');
     expect(vault.counters.get('sign') - before).toBe(1);
   }, 10_000);
 });
@@ -151,12 +159,12 @@ describe('403, 404 and 400', () => {
   it('names the Crypto User role when sign or verify is forbidden, without retrying', async () => {
     vault.faults.forbid('sign');
     const before = vault.counters.get('sign');
-    const failure = await failureOf(store.signDigest(version.kid, 'RS256', digest));
+    const failure = await failureOf(store.sign(version.kid, 'RS256', input));
     expect(failure.failure).toBe('forbidden');
     expect(failure.message).toContain('Key Vault Crypto User');
     expect(vault.counters.get('sign') - before).toBe(1);
     vault.faults.forbid('verify');
-    expect((await failureOf(store.verifyDigest(version.kid, 'RS256', digest, Buffer.alloc(256)))).message).toContain('Key Vault Crypto User');
+    expect((await failureOf(store.verify(version.kid, 'RS256', input, Buffer.alloc(256)))).message).toContain('Key Vault Crypto User');
   });
 
   it('names the Crypto Officer role when creating or disabling is forbidden', async () => {
@@ -169,21 +177,21 @@ describe('403, 404 and 400', () => {
   it("maps a disabled version to 'disabled' while verify keeps working", async () => {
     const own = storeOnDouble(vault, uniqueKeyName());
     const v = await own.createVersion({ notBefore: Math.floor(Date.now() / 1000) - 60 });
-    const signature = await own.signDigest(v.kid, 'RS256', digest);
+    const signature = await own.sign(v.kid, 'RS256', input);
     await own.disableVersion(v.kid);
-    expect((await failureOf(own.signDigest(v.kid, 'RS256', digest))).failure).toBe('disabled');
-    await expect(own.verifyDigest(v.kid, 'RS256', digest, signature)).resolves.toBe(true);
+    expect((await failureOf(own.sign(v.kid, 'RS256', input))).failure).toBe('disabled');
+    await expect(own.verify(v.kid, 'RS256', input, signature)).resolves.toBe(true);
   });
 
   it("maps the vault's nbf/exp refusals to 'not_yet_valid' and 'expired'", async () => {
     const own = storeOnDouble(vault, uniqueKeyName());
     const nowSeconds = Math.floor(Date.now() / 1000);
     const v = await own.createVersion({ notBefore: nowSeconds - 60, expires: nowSeconds + 3600 });
-    await own.signDigest(v.kid, 'RS256', digest);
+    await own.sign(v.kid, 'RS256', input);
     vault.clockOffsetSeconds = -600; // the vault's clock says: before nbf
-    expect((await failureOf(own.signDigest(v.kid, 'RS256', digest))).failure).toBe('not_yet_valid');
+    expect((await failureOf(own.sign(v.kid, 'RS256', input))).failure).toBe('not_yet_valid');
     vault.clockOffsetSeconds = 7200; // after exp
-    expect((await failureOf(own.signDigest(v.kid, 'RS256', digest))).failure).toBe('expired');
+    expect((await failureOf(own.sign(v.kid, 'RS256', input))).failure).toBe('expired');
   });
 
   it("refuses to sign with a key whose key_ops lack 'sign' (created outside the app), without calling", async () => {
@@ -192,16 +200,16 @@ describe('403, 404 and 400', () => {
     const own = storeOnDouble(vault, name);
     await own.listVersions();
     const before = vault.counters.get('sign');
-    const failure = await failureOf(own.signDigest(created.version, 'RS256', digest));
+    const failure = await failureOf(own.sign(created.version, 'RS256', input));
     expect(failure.failure).toBe('bad_parameter');
     expect(failure.message).toContain('key_ops');
     expect(vault.counters.get('sign')).toBe(before);
   });
 
-  it("maps 404 to 'not_found' and a wrong digest length to 'bad_parameter', neither retried", async () => {
-    expect((await failureOf(store.signDigest('0123456789abcdef0123456789abcdef', 'RS256', digest))).failure).toBe('not_found');
+  it("maps 404 to 'not_found' and a refused algorithm (400 BadParameter) to 'bad_parameter', neither retried", async () => {
+    expect((await failureOf(store.sign('0123456789abcdef0123456789abcdef', 'RS256', input))).failure).toBe('not_found');
     const before = vault.counters.get('sign');
-    expect((await failureOf(store.signDigest(version.kid, 'RS256', Buffer.alloc(20)))).failure).toBe('bad_parameter');
+    expect((await failureOf(store.sign(version.kid, 'ES256', input))).failure).toBe('bad_parameter');
     expect(vault.counters.get('sign') - before).toBe(1);
   });
 });
@@ -226,12 +234,17 @@ describe('start-up and settings', () => {
     expect(vault.counters.get('create')).toBe(before + 1);
   });
 
-  it('needs KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION for a vault whose host is not *.vault.azure.net', async () => {
-    const strict = storeOnDouble(vault, store.keyName, { env: { KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'false' } });
+  it('needs KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION for a vault whose host is not a Key Vault host, and says so before any call', () => {
     const before = vault.counters.get('list');
-    const failure = await failureOf(strict.listVersions());
-    expect(failure.failure).toBe('forbidden');
-    expect(failure.message).toContain('KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION=true');
+    let refusal: unknown;
+    try {
+      storeOnDouble(vault, store.keyName, { env: { KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'false' } });
+    } catch (error: unknown) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(ConfigError);
+    expect((refusal as ConfigError).setting).toBe('KEY_VAULT_URL');
+    expect((refusal as Error).message).toContain('KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION=true');
     expect(vault.counters.get('list')).toBe(before);
   });
 

@@ -3,12 +3,12 @@
  * 401 challenge, paging, version mapping, signatures that verify with the published public keys,
  * and the call economy (one `sign` per token, no `get` per token, public keys read once).
  */
-import { createHash, createPublicKey, verify } from 'node:crypto';
+import { createPublicKey, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { algorithmSpec } from '../../src/jwt/algorithms';
-import type { JwsAlgorithm } from '../../src/jwt/algorithms';
+import { algorithmSpec } from '../../src/algorithms';
+import type { JwsAlgorithm } from '../../src/algorithms';
 import type { PublicJwk } from '../../src/keys/key-store';
-import { credentialKind } from '../../src/keys/keyvault/credential';
+import { loadConfig } from '../../src/config/settings';
 import { startKeyVaultDouble } from '../support/keyvault-double';
 import type { KeyVaultDouble } from '../support/keyvault-double';
 import { assertTestCaTrusted, storeOnDouble, uniqueKeyName } from '../support/keyvault-double/adapter-fixture';
@@ -55,9 +55,10 @@ describe('Key Vault key store (real SDK, managed identity)', () => {
   });
 
   it('chooses managed identity when the platform provides one, else DefaultAzureCredential', () => {
-    expect(credentialKind({ IDENTITY_ENDPOINT: 'http://localhost:8081/msi/token' })).toBe('managed-identity');
-    expect(credentialKind({ MSI_ENDPOINT: 'http://localhost:8081/msi/token' })).toBe('managed-identity');
-    expect(credentialKind({})).toBe('default');
+    const credentialOf = (env: Record<string, string>): string => loadConfig({ AUTH_MODE: 'none', ...env }).keyVault.credential;
+    expect(credentialOf({ IDENTITY_ENDPOINT: 'http://localhost:8081/msi/token' })).toBe('managed-identity');
+    expect(credentialOf({ MSI_ENDPOINT: 'http://localhost:8081/msi/token' })).toBe('managed-identity');
+    expect(credentialOf({})).toBe('default');
   });
 
   it('maps versions: opaque kid, Unix-seconds attributes, alg tag, public JWK', async () => {
@@ -96,19 +97,17 @@ describe('Key Vault key store (real SDK, managed identity)', () => {
     expect(second.filter((v) => v.enabled)).toHaveLength(4);
   });
 
-  it.each<JwsAlgorithm>(['RS256', 'PS256', 'ES256', 'ES384', 'ES512'])('signs %s digests that verify with the published public key', async (alg) => {
+  it.each<JwsAlgorithm>(['RS256', 'PS256', 'ES256', 'ES384', 'ES512'])('signs %s (the digest of the signing input, in the vault) so that the published public key verifies it', async (alg) => {
     const store = storeOnDouble(vault, uniqueKeyName(), { env: { JWT_ALG: alg } });
     const version = await store.createVersion({ notBefore: now() });
     const data = Buffer.from('header.payload');
-    const digest = createHash(algorithmSpec(alg).hash).update(data).digest();
-    const signature = await store.signDigest(version.kid, alg, digest);
+    const signature = await store.sign(version.kid, alg, data);
     const spec = algorithmSpec(alg);
     if (spec.signatureLength) expect(signature).toHaveLength(spec.signatureLength);
     expect(version.alg).toBe(alg);
     expect(verifyLocally(alg, version.publicJwk, data, signature)).toBe(true);
-    await expect(store.verifyDigest(version.kid, alg, digest, signature)).resolves.toBe(true);
-    const other = createHash(spec.hash).update('tampered').digest();
-    await expect(store.verifyDigest(version.kid, alg, other, signature)).resolves.toBe(false);
+    await expect(store.verify(version.kid, alg, data, signature)).resolves.toBe(true);
+    await expect(store.verify(version.kid, alg, Buffer.from('tampered'), signature)).resolves.toBe(false);
   });
 
   it('costs exactly one sign call and no get per token once warm', async () => {
@@ -116,10 +115,10 @@ describe('Key Vault key store (real SDK, managed identity)', () => {
     const store = storeOnDouble(vault, name);
     await store.createVersion({ notBefore: now() });
     const [version] = await store.listVersions();
-    const digest = createHash('sha256').update('x').digest();
-    await store.signDigest(version.kid, 'RS256', digest);
+    const input = Buffer.from('header.payload');
+    await store.sign(version.kid, 'RS256', input);
     const before = vault.counters.snapshot();
-    for (let i = 0; i < 20; i += 1) await store.signDigest(version.kid, 'RS256', digest);
+    for (let i = 0; i < 20; i += 1) await store.sign(version.kid, 'RS256', input);
     const after = vault.counters.snapshot();
     expect(after.sign - before.sign).toBe(20);
     expect(after.get - before.get).toBe(0);
@@ -132,10 +131,10 @@ describe('Key Vault key store (real SDK, managed identity)', () => {
     const name = uniqueKeyName();
     const kid = (await storeOnDouble(vault, name).createVersion({ notBefore: now() })).kid;
     const fresh = storeOnDouble(vault, name);
-    const digest = createHash('sha256').update('x').digest();
-    await fresh.signDigest(kid, 'RS256', digest);
+    const input = Buffer.from('header.payload');
+    await fresh.sign(kid, 'RS256', input);
     const before = vault.counters.snapshot();
-    await fresh.signDigest(kid, 'RS256', digest);
+    await fresh.sign(kid, 'RS256', input);
     const after = vault.counters.snapshot();
     expect([after.sign - before.sign, after.get - before.get]).toEqual([1, 0]);
   });

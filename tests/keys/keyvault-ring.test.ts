@@ -34,11 +34,11 @@ function deps(mode: 'local' | 'keyvault', forRing: KeyRing = ring, forStore: Key
     ring: forRing,
     clock: systemClock,
     revocations: { isRevoked: () => false },
-    remoteVerify: mode === 'keyvault' ? (kid, alg, digest, signature) => forStore.verifyDigest(kid, alg, digest, signature) : undefined,
+    remoteVerify: mode === 'keyvault' ? (kid, alg, input, signature) => forStore.verify(kid, alg, input, signature) : undefined,
   };
 }
 
-const sign = (forRing: KeyRing = ring, forStore: KeyVaultKeyStore = store) => signToken({ claims }, rules, { ring: forRing, store: forStore, clock: systemClock });
+const sign = (forRing: KeyRing = ring, forStore: KeyVaultKeyStore = store) => signToken({ claims, authorizedParty: 'test-caller' }, rules, { ring: forRing, store: forStore, clock: systemClock });
 
 beforeAll(async () => {
   assertTestCaTrusted();
@@ -54,10 +54,10 @@ afterEach(() => vault.faults.clear());
 describe('sign → verify through Key Vault', () => {
   it.each(['local', 'keyvault'] as const)('verifies its own tokens with VERIFY_MODE=%s', async (mode) => {
     const { token, kid } = await sign();
-    const result = await verifyToken(token, verifyOptions, deps(mode), AUDIENCE);
+    const result = await verifyToken(token, verifyOptions, deps(mode), [AUDIENCE]);
     expect(result).toEqual(expect.objectContaining({ active: true, kid }));
     const forged = `${token.slice(0, token.lastIndexOf('.') + 1)}${randomBytes(256).toString('base64url')}`;
-    expect(await verifyToken(forged, verifyOptions, deps(mode), AUDIENCE)).toEqual(expect.objectContaining({ active: false, error: 'bad_signature' }));
+    expect(await verifyToken(forged, verifyOptions, deps(mode), [AUDIENCE])).toEqual(expect.objectContaining({ active: false, error: 'bad_signature' }));
   });
 
   it('costs one sign call per token and no call per local verify; keyvault mode costs one verify call', async () => {
@@ -65,9 +65,9 @@ describe('sign → verify through Key Vault', () => {
     const tokens: string[] = [];
     for (let i = 0; i < 25; i += 1) tokens.push((await sign()).token);
     const signed = vault.counters.snapshot();
-    for (const token of tokens) expect((await verifyToken(token, verifyOptions, deps('local'), AUDIENCE)).active).toBe(true);
+    for (const token of tokens) expect((await verifyToken(token, verifyOptions, deps('local'), [AUDIENCE])).active).toBe(true);
     const locallyVerified = vault.counters.snapshot();
-    for (const token of tokens) expect((await verifyToken(token, verifyOptions, deps('keyvault'), AUDIENCE)).active).toBe(true);
+    for (const token of tokens) expect((await verifyToken(token, verifyOptions, deps('keyvault'), [AUDIENCE])).active).toBe(true);
     const remotelyVerified = vault.counters.snapshot();
     const total = (a: Record<string, number>, b: Record<string, number>): number => Object.keys(a).reduce((sum, key) => sum + a[key] - b[key], 0);
     expect(signed.sign - before.sign).toBe(25);
@@ -84,7 +84,7 @@ describe('sign → verify through Key Vault', () => {
     const before = vault.counters.snapshot();
     for (let i = 0; i < 100; i += 1) {
       const forgedHeader = Buffer.from(JSON.stringify({ ...decoded, kid: randomBytes(16).toString('hex') })).toString('base64url');
-      const result = await verifyToken(`${forgedHeader}.${payload}.${signature}`, verifyOptions, deps('local'), AUDIENCE);
+      const result = await verifyToken(`${forgedHeader}.${payload}.${signature}`, verifyOptions, deps('local'), [AUDIENCE]);
       expect(result).toEqual(expect.objectContaining({ active: false, error: 'unknown_key' }));
     }
     const after = vault.counters.snapshot();
@@ -102,20 +102,20 @@ describe('disabled versions and outages', () => {
     await ownStore.createVersion({ notBefore: Math.floor(Date.now() / 1000) - 3600 });
     await ownStore.disableVersion(old.kid);
     await ownRing.refresh();
-    expect(await verifyToken(token, verifyOptions, deps('local', ownRing, ownStore), AUDIENCE)).toEqual(expect.objectContaining({ active: false, error: 'key_disabled' }));
+    expect(await verifyToken(token, verifyOptions, deps('local', ownRing, ownStore), [AUDIENCE])).toEqual(expect.objectContaining({ active: false, error: 'key_disabled' }));
     expect((await sign(ownRing, ownStore)).kid).not.toBe(old.kid);
   });
 
   it('keeps verifying from cache during an outage; signing answers 503 with Retry-After, then recovers', async () => {
     const { token } = await sign();
     vault.faults.setOutage(true);
-    expect((await verifyToken(token, verifyOptions, deps('local'), AUDIENCE)).active).toBe(true);
+    expect((await verifyToken(token, verifyOptions, deps('local'), [AUDIENCE])).active).toBe(true);
     const failure = await sign().then(() => undefined, (error: unknown) => error);
     expect(failure).toBeInstanceOf(ServiceError);
     expect(failure).toEqual(expect.objectContaining({ code: 'key_store_unavailable', status: 503, retryAfterSeconds: expect.any(Number) }));
     vault.faults.setOutage(false);
     const recovered = await sign();
-    expect((await verifyToken(recovered.token, verifyOptions, deps('local'), AUDIENCE)).active).toBe(true);
+    expect((await verifyToken(recovered.token, verifyOptions, deps('local'), [AUDIENCE])).active).toBe(true);
   });
 
   it('answers 503 key_store_forbidden naming the role when the identity may not sign', async () => {

@@ -1,3 +1,4 @@
+import { localConfig } from '../support/config';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ async function signAndVerify(services: Services, token?: string): Promise<{ toke
     token ??
     (
       await signToken(
-        { claims: { aud: services.config.audiences[0], sub: 's' } },
+        { claims: { aud: services.config.audiences[0], sub: 's' }, authorizedParty: 'test' },
         { issuer: services.config.issuer, audiences: services.config.audiences, allowedClaims: '*', maxClaimsBytes: 4096, defaultTtlMs: services.config.defaultTtlMs, maxTtlMs: services.config.maxTtlMs },
         services,
       )
@@ -47,7 +48,7 @@ describe('rotation on many instances', () => {
     const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
     const env = { LOCAL_KEYSTORE_DIR: dir, AzureWebJobsStorage: STORAGE };
     const instances = await Promise.all(
-      [1, 2, 3].map(() => createServices(env, { clock, logger: silentLogger, store: new EmbeddedKeyStore({ dir, alg: 'RS256', clock }) })),
+      [1, 2, 3].map(() => createServices(localConfig(env), { clock, logger: silentLogger, store: new EmbeddedKeyStore({ dir, alg: 'RS256', clock }) })),
     );
     clock.advance(89 * DAY); // due: interval 90 days − propagation 2 days
     const reports = await Promise.all(instances.flatMap((s) => [rotateKeys(s.rotation, 'timer'), rotateKeys(s.rotation, 'timer')]));
@@ -63,7 +64,7 @@ describe('rotation on many instances', () => {
   it('embedded: emergency rotation invalidates the old key at once and keeps signing', async () => {
     const dir = tempDir();
     const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
-    const services = await createServices({ LOCAL_KEYSTORE_DIR: dir, AzureWebJobsStorage: STORAGE }, { clock, logger: silentLogger, store: new EmbeddedKeyStore({ dir, alg: 'RS256', clock }) });
+    const services = await createServices(localConfig({ LOCAL_KEYSTORE_DIR: dir, AzureWebJobsStorage: STORAGE }), { clock, logger: silentLogger, store: new EmbeddedKeyStore({ dir, alg: 'RS256', clock }) });
     const before = await signAndVerify(services);
     expect(before.active).toBe(true);
     const result = await emergencyRotate(services.rotation, 'private key exposed in a log', 'admin-test');
@@ -91,8 +92,8 @@ describe('rotation on many instances', () => {
       const env = { ...vault.environment(keyName), KEY_VAULT_CREATE_KEY: 'true', AzureWebJobsStorage: STORAGE, ROTATION_INTERVAL: 'PT20S', ROTATION_PROPAGATION: 'PT5S', JWT_MAX_TTL: 'PT10S', JWT_DEFAULT_TTL: 'PT5S' };
       const offset = { ms: 0 };
       const clock = { nowMs: () => systemClock.nowMs() + offset.ms };
-      const first = await createServices(env, { clock, logger: silentLogger });
-      const others = await Promise.all([1, 2].map(() => createServices(env, { clock, logger: silentLogger })));
+      const first = await createServices(localConfig(env), { clock, logger: silentLogger });
+      const others = await Promise.all([1, 2].map(() => createServices(localConfig(env), { clock, logger: silentLogger })));
       const instances = [first, ...others];
       const active = first.ring.phases().find((p) => p.phase === 'active')?.version.kid;
       // Make a rotation due: the vault's clock and ours move 16 s ahead (interval 20 s − propagation 5 s).

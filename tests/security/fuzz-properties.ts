@@ -28,7 +28,7 @@ export async function makeFuzzSubject(dir: string): Promise<FuzzSubject> {
   const rules: SignRules = { issuer: 'https://jwt.fuzz/api', audiences: ['api://a', 'api://b'], allowedClaims: '*', maxClaimsBytes: 4096, defaultTtlMs: 600_000, maxTtlMs: 3_600_000 };
   const options: VerifyOptions = { issuer: rules.issuer, audiences: rules.audiences, clockSkewSeconds: 30, maxTokenBytes: 8192 };
   const deps: VerifyDependencies = { ring, clock: systemClock, revocations: new RevocationSnapshot([]) };
-  const sign = async (claims: unknown, ttlSeconds?: unknown): Promise<string> => (await signToken({ claims, ttlSeconds }, rules, { ring, store, clock: systemClock })).token;
+  const sign = async (claims: unknown, ttlSeconds?: unknown): Promise<string> => (await signToken({ claims, ttlSeconds, authorizedParty: 'fuzz' }, rules, { ring, store, clock: systemClock })).token;
   return { genuine: await sign({ sub: 'fuzz', aud: 'api://a' }), options, deps, rules, sign };
 }
 

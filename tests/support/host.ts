@@ -52,7 +52,8 @@ process.once('exit', () => {
  */
 export async function startHost(options: StartHostOptions = {}): Promise<RunningHost> {
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run "npm run build" first (npm test does).`);
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', AzureWebJobsStorage: process.env.AZURITE_CONNECTION_STRING, ...options.env };
+  // AUTH_MODE is not inherited from the test process: a host decides it the way `npm start` does.
+  const env: NodeJS.ProcessEnv = { ...process.env, AUTH_MODE: undefined, PORT: '0', AzureWebJobsStorage: process.env.AZURITE_CONNECTION_STRING, ...options.env };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
   const child = spawn(process.execPath, [ENTRY], { cwd: options.cwd ?? APP_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);

@@ -1,10 +1,11 @@
+import { localConfig } from './config';
 import { silentLogger } from '../../src/audit';
 import { nowSeconds, type ManualClock } from '../../src/clock';
 import { createServices, type Services } from '../../src/app/services';
 import { signToken } from '../../src/jwt/sign';
 import { verifyToken } from '../../src/jwt/verify';
 import { buildJwks } from '../../src/keys/jwks';
-import { isHmac } from '../../src/jwt/algorithms';
+import { isHmac } from '../../src/algorithms';
 import type { KeyStore } from '../../src/keys/key-store';
 import { rotateKeys } from '../../src/rotation/rotate';
 
@@ -37,8 +38,8 @@ export async function simulateRotation(options: {
   tickSeconds: number;
 }): Promise<SimulationResult> {
   const { clock } = options;
-  const primary = await createServices(options.env, { clock, logger: silentLogger, store: options.makeStore() });
-  const secondary = await createServices(options.env, { clock, logger: silentLogger, store: options.makeStore() });
+  const primary = await createServices(localConfig(options.env), { clock, logger: silentLogger, store: options.makeStore() });
+  const secondary = await createServices(localConfig(options.env), { clock, logger: silentLogger, store: options.makeStore() });
   const maxTtl = Math.floor(primary.config.maxTtlMs / 1000);
   const skew = Math.floor(primary.config.clockSkewMs / 1000);
   const result: SimulationResult = { ticks: 0, rotations: 0, disabled: 0, tokensSigned: 0, verifications: 0, falseRejections: [], violations: [] };
@@ -69,7 +70,7 @@ export async function simulateRotation(options: {
     live = live.filter((t) => t.exp + skew > now + 1);
 
     const signed = await signToken(
-      { claims: { sub: `user-${result.ticks}`, aud: primary.config.audiences[0] }, ttlSeconds: maxTtl },
+      { claims: { sub: `user-${result.ticks}`, aud: primary.config.audiences[0] }, ttlSeconds: maxTtl, authorizedParty: 'simulation' },
       { issuer: primary.config.issuer, audiences: primary.config.audiences, allowedClaims: '*', maxClaimsBytes: 8192, defaultTtlMs: primary.config.defaultTtlMs, maxTtlMs: primary.config.maxTtlMs },
       primary,
     );

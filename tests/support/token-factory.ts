@@ -1,10 +1,10 @@
 import { generateKeyPairSync, sign as cryptoSign, createHmac, randomBytes, type KeyObject } from 'node:crypto';
-import { algorithmSpec, isHmac, type JwsAlgorithm } from '../../src/jwt/algorithms';
+import { algorithmSpec, isHmac, type JwsAlgorithm } from '../../src/algorithms';
 import type { KeyStore, KeyVersion, PublicJwk } from '../../src/keys/key-store';
 
 /**
  * Test-only signing: keys held in memory and tokens signed with node:crypto over the whole signing
- * input, independently of the service's digest-signing path, so verify is checked against a signer
+ * input, independently of the service's signing path, so verify is checked against a signer
  * that is not ours.
  */
 export interface TestKey {
@@ -67,7 +67,7 @@ export class StaticKeyStore implements KeyStore {
     this.versions = this.versions.map((v) => (v.kid === kid ? { ...v, enabled: false } : v));
     return Promise.resolve();
   }
-  signDigest(): Promise<Buffer> {
+  sign(): Promise<Buffer> {
     return Promise.reject(new Error('StaticKeyStore does not sign'));
   }
   getSecret(kid: string): Promise<Buffer> {

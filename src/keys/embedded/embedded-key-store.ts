@@ -1,9 +1,8 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { nowSeconds, type Clock } from '../../clock';
-import { algorithmSpec, isHmac, RSA_MODULUS_BITS, type JwsAlgorithm } from '../../jwt/algorithms';
-import { signDigestWith, verifyDigestWith, type SignAlgorithm, type VersionKeyMaterial } from '../digest/digest-signing';
+import { algorithmSpec, isHmac, nodeSignatureOptions, type JwsAlgorithm, type RsaKeySize } from '../../algorithms';
 import { KeyStoreError, type CreateVersionOptions, type KeyStore, type KeyVersion, type PublicJwk } from '../key-store';
 import { openAtRestKey, readJson, seal, unseal, writeFileAtomic, type Sealed } from './at-rest';
 
@@ -12,6 +11,8 @@ export interface EmbeddedKeyStoreOptions {
   /** LOCAL_KEYSTORE_SECRET; when unset a random key is generated into `<dir>/.secret`. */
   secret?: string;
   alg: JwsAlgorithm;
+  /** RSA modulus bits of new versions (JWT_KEY_SIZE); 2048 when not given. */
+  rsaKeySize?: RsaKeySize;
   clock: Clock;
 }
 
@@ -27,14 +28,15 @@ const KID = /^[0-9a-f]{32}$/;
 
 /**
  * Key Vault's behaviour on local disk, for development without Azure: versions with nbf/exp/enabled,
- * signing a digest with a pinned version, refusing to sign before nbf, after exp or when disabled.
- * One file per version, written atomically, so several processes can share the folder.
+ * signing with a pinned version, refusing to sign before nbf, after exp or when disabled. Signing is
+ * Node's crypto.sign (OpenSSL, constant-time). One file per version, written atomically, so several
+ * processes can share the folder. A development store: the factory refuses it in Azure.
  */
 export class EmbeddedKeyStore implements KeyStore {
   readonly kind = 'embedded' as const;
   private readonly sealingKey: Buffer;
   private readonly versionsDir: string;
-  private readonly material = new Map<string, VersionKeyMaterial>();
+  private readonly privateKeys = new Map<string, KeyObject>();
 
   constructor(private readonly options: EmbeddedKeyStoreOptions) {
     this.sealingKey = openAtRestKey(options.dir, options.secret);
@@ -73,7 +75,7 @@ export class EmbeddedKeyStore implements KeyStore {
     } else {
       const pair =
         spec.kty === 'RSA'
-          ? generateKeyPairSync('rsa', { modulusLength: RSA_MODULUS_BITS })
+          ? generateKeyPairSync('rsa', { modulusLength: this.options.rsaKeySize ?? 2048 })
           : generateKeyPairSync('ec', { namedCurve: spec.nodeCurve ?? 'prime256v1' });
       const jwk = pair.publicKey.export({ format: 'jwk' });
       publicJwk = spec.kty === 'RSA'
@@ -114,46 +116,42 @@ export class EmbeddedKeyStore implements KeyStore {
     });
   }
 
-  signDigest(kid: string, alg: JwsAlgorithm, digest: Buffer): Promise<Buffer> {
+  sign(kid: string, alg: JwsAlgorithm, signingInput: Buffer): Promise<Buffer> {
     return attempt(() => {
       const stored = this.read(kid);
-      this.checkRequest(stored, alg, digest);
+      this.checkRequest(stored, alg);
       const now = nowSeconds(this.options.clock);
       if (!stored.enabled) throw new KeyStoreError('disabled', 'The key version is disabled.');
       if (stored.notBefore !== undefined && now < stored.notBefore) throw new KeyStoreError('not_yet_valid', 'The key version is not valid yet (nbf).');
       if (stored.expires !== undefined && now >= stored.expires) throw new KeyStoreError('expired', 'The key version has expired (exp).');
-      return signDigestWith(this.materialFor(stored), alg as SignAlgorithm, digest);
+      return cryptoSign(algorithmSpec(alg).hash, signingInput, nodeSignatureOptions(alg, this.privateKeyOf(stored)));
     });
   }
 
   /** Like Key Vault, verification works on disabled versions and outside nbf/exp. */
-  verifyDigest(kid: string, alg: JwsAlgorithm, digest: Buffer, signature: Buffer): Promise<boolean> {
+  verify(kid: string, alg: JwsAlgorithm, signingInput: Buffer, signature: Buffer): Promise<boolean> {
     return attempt(() => {
       const stored = this.read(kid);
-      this.checkRequest(stored, alg, digest);
-      return verifyDigestWith(this.materialFor(stored), alg as SignAlgorithm, digest, signature);
+      this.checkRequest(stored, alg);
+      return cryptoVerify(algorithmSpec(alg).hash, signingInput, nodeSignatureOptions(alg, this.privateKeyOf(stored)), signature);
     });
   }
 
-  private checkRequest(stored: StoredVersion, alg: JwsAlgorithm, digest: Buffer): void {
-    // HMAC is computed by the service from the cached secret; a digest can not be "signed".
-    if (isHmac(stored.alg)) throw new KeyStoreError('bad_parameter', 'HMAC versions do not sign digests.');
+  private checkRequest(stored: StoredVersion, alg: JwsAlgorithm): void {
+    // HMAC is computed by the service from the cached secret, never by the store.
+    if (isHmac(stored.alg)) throw new KeyStoreError('bad_parameter', 'HMAC versions are not signed by the store.');
     if (alg !== stored.alg) throw new KeyStoreError('bad_parameter', `The key version is for ${stored.alg}, not ${alg}.`);
-    if (digest.length !== algorithmSpec(alg).digestLength) {
-      throw new KeyStoreError('bad_parameter', `A ${alg} digest is ${algorithmSpec(alg).digestLength} bytes.`);
-    }
   }
 
-  private materialFor(stored: StoredVersion): VersionKeyMaterial {
-    let material = this.material.get(stored.kid);
-    if (!material) {
+  /** Unsealed once per version and kept as a KeyObject (OpenSSL holds the key material). */
+  private privateKeyOf(stored: StoredVersion): KeyObject {
+    let key = this.privateKeys.get(stored.kid);
+    if (!key) {
       const der = unseal(this.sealingKey, stored.privateKey, stored.kid, `key version ${stored.kid}`);
-      const privateKey: KeyObject = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-      const spec = algorithmSpec(stored.alg);
-      material = { privateKey, publicKey: createPublicKey(privateKey), kty: spec.kty === 'EC' ? 'EC' : 'RSA', crv: spec.curve };
-      this.material.set(stored.kid, material);
+      key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+      this.privateKeys.set(stored.kid, key);
     }
-    return material;
+    return key;
   }
 
   private path(kid: string): string {

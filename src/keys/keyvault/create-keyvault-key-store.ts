@@ -1,28 +1,28 @@
 /** Builds the Key Vault key store from the settings (KEY_VAULT_URL set). */
-import type { Clock } from '../../clock';
-import type { AppConfig, Environment } from '../../config/settings';
+import { nowSeconds, type Clock } from '../../clock';
+import type { AppConfig } from '../../config/settings';
 import { ConfigError } from '../../errors';
 import { createVaultCredential } from './credential';
-import { KeyVaultKeyStore } from './keyvault-key-store';
-import type { RetryPolicy } from './retry';
 import { ensureKeyExists } from './ensure-key';
-import { nowSeconds } from '../../clock';
+import { KeyVaultKeyStore } from './keyvault-key-store';
+import type { RetryPolicy } from './vault-transport';
 
 export interface KeyVaultStoreOverrides {
-  /** Tighter retry bounds (tests); production uses the defaults in retry.ts. */
+  /** Tighter retry bounds (tests); production uses the defaults in vault-transport.ts. */
   retry?: Partial<RetryPolicy>;
-  env?: Environment;
 }
 
-export function createKeyVaultKeyStore(config: AppConfig, _clock: Clock, overrides: KeyVaultStoreOverrides = {}): KeyVaultKeyStore {
+export function createKeyVaultKeyStore(config: AppConfig, clock: Clock, overrides: KeyVaultStoreOverrides = {}): KeyVaultKeyStore {
   if (!config.keyVaultUrl) throw new ConfigError('KEY_VAULT_URL', 'is not set.');
   const store = new KeyVaultKeyStore({
     vaultUrl: config.keyVaultUrl,
     keyName: config.keyName,
     alg: config.alg,
-    credential: createVaultCredential(config, overrides.env ?? process.env),
+    rsaKeySize: config.rsaKeySize,
+    credential: createVaultCredential(config),
     disableChallengeResourceVerification: config.keyVault.disableChallengeResourceVerification,
     retry: overrides.retry,
+    clock,
   });
   if (!store.isSupported(config.alg)) {
     throw new ConfigError('JWT_ALG', `${config.alg} (HMAC) keys are Key Vault secrets, not keys: use an RS*, PS* or ES* algorithm with the Key Vault key store.`);
@@ -33,6 +33,6 @@ export function createKeyVaultKeyStore(config: AppConfig, _clock: Clock, overrid
 /** Creates the store and makes sure its key exists (see ensure-key.ts). */
 export async function openKeyVaultKeyStore(config: AppConfig, clock: Clock, overrides: KeyVaultStoreOverrides = {}): Promise<KeyVaultKeyStore> {
   const store = createKeyVaultKeyStore(config, clock, overrides);
-  await ensureKeyExists(store, { createIfMissing: config.keyVault.createKeyIfMissing, nowSeconds: nowSeconds(clock) });
+  await ensureKeyExists(store, { createIfMissing: config.keyVault.createKeyIfMissing, nowSeconds: nowSeconds(clock), keySize: config.rsaKeySize });
   return store;
 }

@@ -1,6 +1,7 @@
 /**
  * The KeyStore port on Azure Key Vault keys, through the real SDK. The private key never leaves
- * the vault: signing sends the digest to Key Vault `sign` with the pinned version.
+ * the vault: signing hashes the JWS signing input here and sends the digest to Key Vault `sign`
+ * with the pinned version.
  *
  * Call economy: a version's public key is read once (versions are immutable; only attributes are
  * re-read on refresh), and each version has one cached CryptographyClient built from the key we
@@ -9,13 +10,12 @@
 import { CryptographyClient, KeyClient } from '@azure/keyvault-keys';
 import type { KeyClientOptions, KeyProperties, KeyVaultKey, SignatureAlgorithm } from '@azure/keyvault-keys';
 import type { TokenCredential } from '@azure/identity';
-import { algorithmSpec, isHmac, RSA_MODULUS_BITS } from '../../jwt/algorithms';
-import type { JwsAlgorithm } from '../../jwt/algorithms';
-import { isKeyStoreError } from '../key-store';
+import { algorithmSpec, isHmac, signingInputDigest, type JwsAlgorithm, type RsaKeySize } from '../../algorithms';
+import { nowSeconds, systemClock, type Clock } from '../../clock';
+import { isKeyStoreError, KeyStoreError } from '../key-store';
 import type { CreateVersionOptions, KeyStore, KeyVersion } from '../key-store';
-import type { VaultOperationName } from './failure-mapping';
-import { DEFAULT_RETRY_POLICY, withRetries } from './retry';
-import type { RetryPolicy } from './retry';
+import { toKeyStoreError, type VaultOperationName } from './vault-failure';
+import { DEFAULT_RETRY_POLICY, keyVaultHttpClient, type RetryPolicy } from './vault-transport';
 import { ALG_TAG, toKeyVersion } from './version-mapping';
 
 export interface KeyVaultKeyStoreOptions {
@@ -23,10 +23,14 @@ export interface KeyVaultKeyStoreOptions {
   keyName: string;
   /** The configured signing algorithm: new versions are made for it. */
   alg: JwsAlgorithm;
+  /** RSA modulus bits of new versions (JWT_KEY_SIZE). */
+  rsaKeySize: RsaKeySize;
   credential: TokenCredential;
   /** For emulators and local doubles whose challenge names https://vault.azure.net. */
   disableChallengeResourceVerification?: boolean;
   retry?: Partial<RetryPolicy>;
+  /** The SDK checks nbf/exp against the machine's clock; so do we, before calling. */
+  clock?: Clock;
 }
 
 const KEY_OPS = ['sign', 'verify'];
@@ -36,17 +40,17 @@ export class KeyVaultKeyStore implements KeyStore {
   readonly kind = 'keyvault' as const;
   private readonly keyClient: KeyClient;
   private readonly clientOptions: KeyClientOptions;
-  private readonly retry: RetryPolicy;
+  private readonly clock: Clock;
   /** Version id → the key as read once (public material; its properties refreshed by listing). */
   private readonly keys = new Map<string, KeyVaultKey>();
   private readonly cryptoClients = new Map<string, CryptographyClient>();
 
   constructor(private readonly options: KeyVaultKeyStoreOptions) {
-    this.retry = { ...DEFAULT_RETRY_POLICY, ...(options.retry ?? {}) };
+    this.clock = options.clock ?? systemClock;
     this.clientOptions = {
       disableChallengeResourceVerification: options.disableChallengeResourceVerification ?? false,
-      // Our own bounded loop retries (see retry.ts); the SDK's would stack on top of it.
-      retryOptions: { maxRetries: 0 },
+      retryOptions: { maxRetries: 0 }, // vault-transport.ts retries, the way Key Vault needs
+      httpClient: keyVaultHttpClient({ ...DEFAULT_RETRY_POLICY, ...(options.retry ?? {}) }),
     };
     this.keyClient = new KeyClient(options.vaultUrl, options.credential, this.clientOptions);
   }
@@ -59,17 +63,19 @@ export class KeyVaultKeyStore implements KeyStore {
     return !isHmac(alg);
   }
 
-  private run<T>(operation: VaultOperationName, version: string | undefined, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    // Everything but create is idempotent (sign and verify included: same digest, same answer's meaning).
-    return withRetries({ operation, keyName: this.options.keyName, version }, this.retry, call, operation !== 'create');
+  /** Runs one SDK call and turns its failure into a KeyStoreError (vault-failure.ts). */
+  private async call<T>(operation: VaultOperationName, version: string | undefined, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error: unknown) {
+      throw toKeyStoreError(error, { operation, keyName: this.options.keyName, version }, this.clock.nowMs());
+    }
   }
 
   async listVersions(): Promise<KeyVersion[]> {
-    const listed = await this.run('list', undefined, async (abortSignal) => {
+    const listed = await this.call('list', undefined, async () => {
       const all: KeyProperties[] = [];
-      for await (const properties of this.keyClient.listPropertiesOfKeyVersions(this.options.keyName, { abortSignal })) {
-        all.push(properties);
-      }
+      for await (const properties of this.keyClient.listPropertiesOfKeyVersions(this.options.keyName)) all.push(properties);
       return all;
     });
     // New versions need one key read each; a few at a time, so a long history is no burst.
@@ -99,7 +105,7 @@ export class KeyVaultKeyStore implements KeyStore {
 
   private async readKey(version: string): Promise<KeyVaultKey | undefined> {
     try {
-      const key = await this.run('get', version, (abortSignal) => this.keyClient.getKey(this.options.keyName, { version, abortSignal }));
+      const key = await this.call('get', version, () => this.keyClient.getKey(this.options.keyName, { version }));
       this.keys.set(version, key);
       return key;
     } catch (error: unknown) {
@@ -119,10 +125,10 @@ export class KeyVaultKeyStore implements KeyStore {
       tags: { ...(options.tags ?? {}), [ALG_TAG]: alg },
     };
     const name = this.options.keyName;
-    const key = await this.run('create', undefined, (abortSignal) =>
+    const key = await this.call('create', undefined, () =>
       spec.kty === 'EC'
-        ? this.keyClient.createEcKey(name, { ...common, curve: spec.curve, abortSignal })
-        : this.keyClient.createRsaKey(name, { ...common, keySize: RSA_MODULUS_BITS, abortSignal }),
+        ? this.keyClient.createEcKey(name, { ...common, curve: spec.curve })
+        : this.keyClient.createRsaKey(name, { ...common, keySize: this.options.rsaKeySize }),
     );
     const version = key.properties.version ?? '';
     this.keys.set(version, key);
@@ -130,9 +136,7 @@ export class KeyVaultKeyStore implements KeyStore {
   }
 
   async disableVersion(kid: string): Promise<void> {
-    await this.run('update', kid, (abortSignal) =>
-      this.keyClient.updateKeyProperties(this.options.keyName, kid, { enabled: false, abortSignal }),
-    );
+    await this.call('update', kid, () => this.keyClient.updateKeyProperties(this.options.keyName, kid, { enabled: false }));
     this.keys.delete(kid);
     this.cryptoClients.delete(kid);
   }
@@ -152,15 +156,36 @@ export class KeyVaultKeyStore implements KeyStore {
     return client;
   }
 
-  async signDigest(kid: string, alg: JwsAlgorithm, digest: Buffer): Promise<Buffer> {
-    const result = await this.forgetUnknown(kid, this.run('sign', kid, (abortSignal) => this.cryptoClient(kid).sign(alg as SignatureAlgorithm, digest, { abortSignal })));
+  /**
+   * The SDK refuses, before calling, a key outside its nbf/exp or without the operation in its
+   * key_ops, with an Error whose only information is its text. The same facts are in the key we
+   * hold, so they are checked here first and answered with the store's own failures.
+   */
+  private checkUsable(kid: string, operation: 'sign' | 'verify'): void {
+    const key = this.keys.get(kid);
+    if (!key) return;
+    const now = nowSeconds(this.clock);
+    const notBefore = seconds(key.properties.notBefore);
+    const expires = seconds(key.properties.expiresOn);
+    const what = `version ${kid} of key '${this.options.keyName}'`;
+    if (operation === 'sign' && notBefore !== undefined && now < notBefore) throw new KeyStoreError('not_yet_valid', `${what} is not valid yet (nbf).`);
+    if (operation === 'sign' && expires !== undefined && now > expires) throw new KeyStoreError('expired', `${what} has expired (exp).`);
+    if (key.keyOperations && !key.keyOperations.includes(operation)) {
+      throw new KeyStoreError('bad_parameter', `${what} does not allow '${operation}' (its key_ops); create versions with sign and verify.`);
+    }
+  }
+
+  async sign(kid: string, alg: JwsAlgorithm, signingInput: Buffer): Promise<Buffer> {
+    this.checkUsable(kid, 'sign');
+    const digest = signingInputDigest(alg, signingInput);
+    const result = await this.forgetUnknown(kid, this.call('sign', kid, () => this.cryptoClient(kid).sign(keyVaultAlgorithm(alg), digest)));
     return Buffer.from(result.result);
   }
 
-  async verifyDigest(kid: string, alg: JwsAlgorithm, digest: Buffer, signature: Buffer): Promise<boolean> {
-    const result = await this.forgetUnknown(kid, this.run('verify', kid, (abortSignal) =>
-      this.cryptoClient(kid).verify(alg as SignatureAlgorithm, digest, signature, { abortSignal }),
-    ));
+  async verify(kid: string, alg: JwsAlgorithm, signingInput: Buffer, signature: Buffer): Promise<boolean> {
+    this.checkUsable(kid, 'verify');
+    const digest = signingInputDigest(alg, signingInput);
+    const result = await this.forgetUnknown(kid, this.call('verify', kid, () => this.cryptoClient(kid).verify(keyVaultAlgorithm(alg), digest, signature)));
     return result.result;
   }
 
@@ -180,11 +205,21 @@ export class KeyVaultKeyStore implements KeyStore {
   /** True when the key exists (any version); false on 404. Other failures propagate. */
   async keyExists(): Promise<boolean> {
     try {
-      await this.run('get', undefined, (abortSignal) => this.keyClient.getKey(this.options.keyName, { abortSignal }));
+      await this.call('get', undefined, () => this.keyClient.getKey(this.options.keyName));
       return true;
     } catch (error: unknown) {
       if (isKeyStoreError(error) && error.failure === 'not_found') return false;
       throw error;
     }
   }
+}
+
+function seconds(date: Date | undefined): number | undefined {
+  return date === undefined ? undefined : Math.floor(date.getTime() / 1000);
+}
+
+function keyVaultAlgorithm(alg: JwsAlgorithm): SignatureAlgorithm {
+  const name = algorithmSpec(alg).keyVaultAlgorithm;
+  if (name === undefined) throw new KeyStoreError('bad_parameter', `Key Vault keys can not sign ${alg}.`);
+  return name;
 }

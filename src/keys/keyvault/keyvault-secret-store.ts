@@ -9,13 +9,13 @@ import { randomBytes } from 'node:crypto';
 import { SecretClient } from '@azure/keyvault-secrets';
 import type { SecretProperties } from '@azure/keyvault-secrets';
 import type { TokenCredential } from '@azure/identity';
-import { algorithmSpec, isHmac, isSupportedAlgorithm } from '../../jwt/algorithms';
-import type { JwsAlgorithm } from '../../jwt/algorithms';
+import { algorithmSpec, isHmac, isSupportedAlgorithm } from '../../algorithms';
+import type { JwsAlgorithm } from '../../algorithms';
 import { KeyStoreError } from '../key-store';
 import type { CreateVersionOptions, KeyStore, KeyVersion } from '../key-store';
-import type { VaultOperationName } from './failure-mapping';
-import { DEFAULT_RETRY_POLICY, withRetries } from './retry';
-import type { RetryPolicy } from './retry';
+import { systemClock, type Clock } from '../../clock';
+import { toKeyStoreError, type VaultOperationName } from './vault-failure';
+import { DEFAULT_RETRY_POLICY, keyVaultHttpClient, type RetryPolicy } from './vault-transport';
 
 export const HMAC_CONTENT_TYPE = 'application/vnd.kv-jwt.hmac-key';
 
@@ -26,6 +26,7 @@ export interface KeyVaultSecretStoreOptions {
   credential: TokenCredential;
   disableChallengeResourceVerification?: boolean;
   retry?: Partial<RetryPolicy>;
+  clock?: Clock;
 }
 
 const seconds = (date: Date | undefined): number | undefined => (date ? Math.floor(date.getTime() / 1000) : undefined);
@@ -33,13 +34,14 @@ const seconds = (date: Date | undefined): number | undefined => (date ? Math.flo
 export class KeyVaultSecretStore implements KeyStore {
   readonly kind = 'keyvault' as const;
   private readonly client: SecretClient;
-  private readonly retry: RetryPolicy;
+  private readonly clock: Clock;
 
   constructor(private readonly options: KeyVaultSecretStoreOptions) {
-    this.retry = { ...DEFAULT_RETRY_POLICY, ...(options.retry ?? {}) };
+    this.clock = options.clock ?? systemClock;
     this.client = new SecretClient(options.vaultUrl, options.credential, {
       disableChallengeResourceVerification: options.disableChallengeResourceVerification ?? false,
-      retryOptions: { maxRetries: 0 },
+      retryOptions: { maxRetries: 0 }, // vault-transport.ts retries, the way Key Vault needs
+      httpClient: keyVaultHttpClient({ ...DEFAULT_RETRY_POLICY, ...(options.retry ?? {}) }),
     });
   }
 
@@ -47,8 +49,13 @@ export class KeyVaultSecretStore implements KeyStore {
     return isHmac(alg);
   }
 
-  private run<T>(operation: VaultOperationName, version: string | undefined, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    return withRetries({ operation, keyName: this.options.secretName, version, resource: 'secret' }, this.retry, call);
+  /** Runs one SDK call and turns its failure into a KeyStoreError (vault-failure.ts). */
+  private async call<T>(operation: VaultOperationName, version: string | undefined, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error: unknown) {
+      throw toKeyStoreError(error, { operation, keyName: this.options.secretName, version, resource: 'secret' }, this.clock.nowMs());
+    }
   }
 
   private toVersion(properties: SecretProperties): KeyVersion | undefined {
@@ -68,9 +75,9 @@ export class KeyVaultSecretStore implements KeyStore {
 
   /** Versions of the secret that this service made (other versions of the name are ignored). */
   listVersions(): Promise<KeyVersion[]> {
-    return this.run('list', undefined, async (abortSignal) => {
+    return this.call('list', undefined, async () => {
       const versions: KeyVersion[] = [];
-      for await (const properties of this.client.listPropertiesOfSecretVersions(this.options.secretName, { abortSignal })) {
+      for await (const properties of this.client.listPropertiesOfSecretVersions(this.options.secretName)) {
         const version = this.toVersion(properties);
         if (version) versions.push(version);
       }
@@ -81,9 +88,8 @@ export class KeyVaultSecretStore implements KeyStore {
   async createVersion(options: CreateVersionOptions): Promise<KeyVersion> {
     const alg = this.options.alg;
     const value = randomBytes(algorithmSpec(alg).digestLength).toString('base64url');
-    const secret = await this.run('create', undefined, (abortSignal) =>
+    const secret = await this.call('create', undefined, () =>
       this.client.setSecret(this.options.secretName, value, {
-        abortSignal,
         contentType: `${HMAC_CONTENT_TYPE};alg=${alg}`,
         notBefore: options.notBefore === undefined ? undefined : new Date(options.notBefore * 1000),
         expiresOn: options.expires === undefined ? undefined : new Date(options.expires * 1000),
@@ -96,16 +102,16 @@ export class KeyVaultSecretStore implements KeyStore {
   }
 
   async disableVersion(kid: string): Promise<void> {
-    await this.run('update', kid, (abortSignal) => this.client.updateSecretProperties(this.options.secretName, kid, { enabled: false, abortSignal }));
+    await this.call('update', kid, () => this.client.updateSecretProperties(this.options.secretName, kid, { enabled: false }));
   }
 
-  signDigest(): Promise<Buffer> {
-    return Promise.reject(new KeyStoreError('bad_parameter', 'HMAC versions do not sign digests: the service computes the HMAC from the cached secret.'));
+  sign(): Promise<Buffer> {
+    return Promise.reject(new KeyStoreError('bad_parameter', 'HMAC versions are not signed by the store: the service computes the HMAC from the cached secret.'));
   }
 
   /** The secret bytes of one version; shorter than the hash output is refused (RFC 7518 §3.2). */
   async getSecret(kid: string): Promise<Buffer> {
-    const secret = await this.run('get', kid, (abortSignal) => this.client.getSecret(this.options.secretName, { version: kid, abortSignal }));
+    const secret = await this.call('get', kid, () => this.client.getSecret(this.options.secretName, { version: kid }));
     const bytes = Buffer.from(secret.value ?? '', 'base64url');
     const alg = this.toVersion(secret.properties)?.alg ?? this.options.alg;
     if (bytes.length < algorithmSpec(alg).digestLength) {

@@ -14,7 +14,8 @@ export async function openKeyVaultSecretStore(config: AppConfig, clock: Clock): 
     vaultUrl: config.keyVaultUrl ?? '',
     secretName: config.keyName,
     alg: config.alg,
-    credential: createVaultCredential(config, process.env),
+    credential: createVaultCredential(config),
+    clock,
     disableChallengeResourceVerification: config.keyVault.disableChallengeResourceVerification,
   });
   const versions = await store.listVersions().catch((error: unknown) => {

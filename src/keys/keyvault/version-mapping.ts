@@ -4,8 +4,8 @@
  * vault URL.
  */
 import type { JsonWebKey, KeyProperties } from '@azure/keyvault-keys';
-import { algorithmSpec, isHmac, isSupportedAlgorithm } from '../../jwt/algorithms';
-import type { JwsAlgorithm } from '../../jwt/algorithms';
+import { algorithmSpec, isHmac, isSupportedAlgorithm } from '../../algorithms';
+import type { JwsAlgorithm } from '../../algorithms';
 import type { KeyVersion, PublicJwk } from '../key-store';
 
 /** Tag written on every version we create, so its algorithm is known without guessing. */

@@ -10,7 +10,7 @@ import { loadConfig } from '../../../src/config/settings';
 import type { AppConfig, Environment } from '../../../src/config/settings';
 import { createKeyVaultKeyStore } from '../../../src/keys/keyvault/create-keyvault-key-store';
 import type { KeyVaultKeyStore } from '../../../src/keys/keyvault/keyvault-key-store';
-import type { RetryPolicy } from '../../../src/keys/keyvault/retry';
+import type { RetryPolicy } from '../../../src/keys/keyvault/vault-transport';
 import type { KeyVaultDouble } from './index';
 import { loadTestCaModule } from './test-ca';
 

@@ -67,6 +67,8 @@ export class KeyVaultDouble {
       IDENTITY_ENDPOINT: this.identityEndpoint,
       IDENTITY_HEADER: this.identityHeader,
       KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',
+      // The adapters under test need no caller authentication; the app's own default is entra.
+      AUTH_MODE: 'none',
     };
   }
 

@@ -4,9 +4,8 @@
  */
 import { badParameter, keyDisabled, keyExpired, keyNotFound, keyNotYetValid } from './vault-errors';
 import type { VaultAnswer } from './vault-errors';
-import { signAlgorithmInfo, signDigestWith, verifyDigestWith } from '../../../src/keys/digest/digest-signing';
-import type { SignAlgorithm } from '../../../src/keys/digest/digest-signing';
-import type { CurveName } from '../../../src/keys/digest/ecdsa-digest';
+import { signAlgorithmInfo, signDigestWith, verifyDigestWith } from './digest-signing';
+import type { CurveName, SignAlgorithm } from './digest-signing';
 import { keyBundleJson, keyId, versionItemJson } from './vault-state';
 import type { CreateKeyRequest, StoredVersion, VaultState } from './vault-state';
 

@@ -5,8 +5,7 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { CurveName } from '../../../src/keys/digest/ecdsa-digest';
-import type { VersionKeyMaterial } from '../../../src/keys/digest/digest-signing';
+import type { CurveName, VersionKeyMaterial } from './digest-signing';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 

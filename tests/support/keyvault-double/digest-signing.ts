@@ -1,12 +1,20 @@
 /**
- * Signing and verifying a ready-made digest with the algorithms Key Vault offers for JWS, exactly as
- * the service does: RS* = PKCS#1 v1.5 over DigestInfo, PS* = PSS with salt length = hash length,
- * ES* = raw r‖s. The digest length must match the algorithm (Key Vault answers 400 otherwise).
+ * The Key Vault double signs and verifies a ready-made digest, as Key Vault does (`sign` takes the
+ * hash of the data, not the data): RS* = PKCS#1 v1.5 over DigestInfo, PS* = PSS with salt length =
+ * hash length, ES* = raw r‖s. Node's crypto.sign always hashes what it is given, so:
+ * - RS*: OpenSSL's raw PKCS#1 v1.5 private operation over DigestInfo ‖ digest;
+ * - PS*: EMSA-PSS encoding (RFC 8017 §9.1) here, then OpenSSL's raw RSA private operation;
+ * - ES*: @noble/curves, which signs a prehashed message (`prehash: false`).
+ * Test double only: the service itself never does key arithmetic (it calls Key Vault, or
+ * crypto.sign in the embedded store). tests/support/keyvault-double/digest-signing.test.ts holds
+ * every signature made here to Node's own verifier.
  */
 import { constants, createHash, privateDecrypt, privateEncrypt, publicDecrypt, publicEncrypt, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { ecdsaSignDigest, ecdsaVerifyDigest } from './ecdsa-digest';
-import type { CurveName } from './ecdsa-digest';
+import { p256, p384, p521 } from '@noble/curves/nist';
+
+export type CurveName = 'P-256' | 'P-384' | 'P-521';
+const CURVES = { 'P-256': p256, 'P-384': p384, 'P-521': p521 } as const;
 
 export type SignAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512';
 type HashName = 'sha256' | 'sha384' | 'sha512';
@@ -101,7 +109,8 @@ export function signDigestWith(material: VersionKeyMaterial, alg: SignAlgorithm,
   const info = ALGS[alg];
   if (info.scheme === 'ecdsa') {
     const jwk = material.privateKey.export({ format: 'jwk' });
-    return ecdsaSignDigest(info.curve as CurveName, Buffer.from(jwk.d ?? '', 'base64url'), digest);
+    const signature = CURVES[info.curve as CurveName].sign(digest, Buffer.from(jwk.d ?? '', 'base64url'), { prehash: false, lowS: false });
+    return Buffer.from(signature.toCompactRawBytes());
   }
   if (info.scheme === 'pkcs1') {
     return privateEncrypt({ key: material.privateKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([DIGEST_INFO_PREFIX[info.hash], digest]));
@@ -110,12 +119,16 @@ export function signDigestWith(material: VersionKeyMaterial, alg: SignAlgorithm,
   return privateDecrypt({ key: material.privateKey, padding: constants.RSA_NO_PADDING }, em);
 }
 
+function ecPublicKeyBytes(key: KeyObject): Buffer {
+  const jwk = key.export({ format: 'jwk' });
+  return Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x ?? '', 'base64url'), Buffer.from(jwk.y ?? '', 'base64url')]);
+}
+
 export function verifyDigestWith(material: VersionKeyMaterial, alg: SignAlgorithm, digest: Buffer, signature: Buffer): boolean {
   const info = ALGS[alg];
   try {
     if (info.scheme === 'ecdsa') {
-      const jwk = material.publicKey.export({ format: 'jwk' });
-      return ecdsaVerifyDigest(info.curve as CurveName, Buffer.from(jwk.x ?? '', 'base64url'), Buffer.from(jwk.y ?? '', 'base64url'), digest, signature);
+      return CURVES[info.curve as CurveName].verify(signature, digest, ecPublicKeyBytes(material.publicKey), { prehash: false, lowS: false, format: 'compact' });
     }
     const bytes = Math.ceil(modulusBits(material.publicKey) / 8);
     if (signature.length !== bytes) return false;

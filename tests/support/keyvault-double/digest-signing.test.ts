@@ -4,8 +4,8 @@
  */
 import { constants, createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
 import type { KeyObject, SigningOptions } from 'node:crypto';
-import { signDigestWith, verifyDigestWith } from '../../../src/keys/digest/digest-signing';
-import type { SignAlgorithm, VersionKeyMaterial } from '../../../src/keys/digest/digest-signing';
+import { signDigestWith, verifyDigestWith } from './digest-signing';
+import type { SignAlgorithm, VersionKeyMaterial } from './digest-signing';
 
 const CASES: [SignAlgorithm, 'sha256' | 'sha384' | 'sha512', string | undefined][] = [
   ['RS256', 'sha256', undefined], ['RS384', 'sha384', undefined], ['RS512', 'sha512', undefined],
