@@ -7,14 +7,13 @@ import type { Authenticator, Caller } from './caller';
  * embedded host binds to loopback with it.
  */
 export class LocalDeveloperAuthenticator implements Authenticator {
-  /** Always the same answer, given at once: nothing to wait for. */
   private readonly caller: Caller;
 
   constructor(audiences: readonly string[]) {
     this.caller = { id: 'local-developer', permissions: { operations: OPERATIONS, audiences, claims: ['*'] } };
   }
 
-  authenticate(): Caller {
-    return this.caller;
+  authenticate(): Promise<Caller> {
+    return Promise.resolve(this.caller);
   }
 }
