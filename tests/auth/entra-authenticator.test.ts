@@ -1,6 +1,8 @@
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
+import type { JWTVerifyGetKey } from 'jose';
 import { EntraAuthenticator, type EntraAuthenticatorOptions } from '../../src/auth/entra-authenticator';
-import { ManualClock, systemClock } from '../../src/clock';
+import { tenantKeysUrl, tenantSigningKeys } from '../../src/auth/entra-keys';
+import { ManualClock, systemClock, type Clock } from '../../src/clock';
 import { parseCallerPolicy } from '../../src/config/caller-policy';
 import type { Operation } from '../../src/config/caller-policy';
 import { ServiceError } from '../../src/errors';
@@ -54,6 +56,19 @@ const policy = (): EntraAuthenticatorOptions['policy'] =>
 
 function authenticator(overrides: Partial<EntraAuthenticatorOptions> = {}): EntraAuthenticator {
   return new EntraAuthenticator({ tenantId: issuer.tenantId, audience: AUDIENCE, authorityHost: issuer.baseUrl, clock: systemClock, policy: policy(), ...overrides });
+}
+
+/** The tenant's real key set, counting lookups: jwtVerify looks the key up once per signature check. */
+function countedKeys(clock: Clock): { keys: JWTVerifyGetKey; signatureChecks: () => number } {
+  const inner = tenantSigningKeys(tenantKeysUrl(issuer.baseUrl, issuer.tenantId), clock);
+  let count = 0;
+  return {
+    keys: (header, token) => {
+      count += 1;
+      return inner(header, token);
+    },
+    signatureChecks: () => count,
+  };
 }
 
 beforeAll(async () => {
@@ -184,5 +199,78 @@ describe('unknown-kid flood protection', () => {
     clock.advance(60_000);
     expect(await outcome(bearer(issuer.token({ oid: LOGIC_APP, audience: AUDIENCE })), 'sign', fresh)).toBe(`ok:${LOGIC_APP}`);
     expect(issuer.keyRequests - before).toBe(2);
+  });
+});
+
+describe('verdict cache', () => {
+  it('checks a reused token once: later calls cost no signature check, yet policy and Easy Auth headers are applied on each', async () => {
+    const counted = countedKeys(systemClock);
+    const cached = authenticator({ signingKeys: counted.keys });
+    const readerToken = issuer.token({ oid: READER, audience: AUDIENCE });
+    for (let i = 0; i < 100; i += 1) expect(await outcome(bearer(readerToken), 'verify', cached)).toBe(`ok:${READER}`);
+    expect(await outcome(bearer(readerToken), 'sign', cached)).toBe('403:forbidden');
+    expect(await outcome({ ...bearer(readerToken), 'X-MS-CLIENT-PRINCIPAL-ID': LOGIC_APP }, 'verify', cached)).toBe('401:unauthorized');
+    expect(await outcome(bearer(readerToken, 'bearer'), 'verify', cached)).toBe(`ok:${READER}`);
+    expect(counted.signatureChecks()).toBe(1);
+  });
+
+  it('never caches a refusal', async () => {
+    const counted = countedKeys(systemClock);
+    const cached = authenticator({ signingKeys: counted.keys });
+    const refused = [
+      issuer.token({ oid: LOGIC_APP, audience: 'api://someone-else' }),
+      issuer.token({ oid: LOGIC_APP, audience: AUDIENCE, overrides: { tid: randomUUID() } }),
+      issuer.token({ oid: LOGIC_APP, audience: AUDIENCE, overrides: { oid: undefined } }),
+    ];
+    for (const token of refused) {
+      expect(await outcome(bearer(token), 'sign', cached)).toBe('401:unauthorized');
+      expect(await outcome(bearer(token), 'sign', cached)).toBe('401:unauthorized');
+    }
+    expect(counted.signatureChecks()).toBe(6);
+  });
+
+  it('ends a verdict a skew before exp, and refuses the token once expired even though it was cached', async () => {
+    const clock = new ManualClock(Date.now());
+    const counted = countedKeys(clock);
+    const cached = authenticator({ clock, signingKeys: counted.keys });
+    const now = Math.floor(clock.nowMs() / 1000);
+    const token = bearer(issuer.token({ oid: LOGIC_APP, audience: AUDIENCE, overrides: { iat: now, nbf: now, exp: now + 400 } }));
+    expect(await outcome(token, 'sign', cached)).toBe(`ok:${LOGIC_APP}`);
+    clock.advance(50_000);
+    expect(await outcome(token, 'sign', cached)).toBe(`ok:${LOGIC_APP}`);
+    expect(counted.signatureChecks()).toBe(1);
+    clock.advance(100_000); // 150 s: past exp − 300 s, the token itself still valid
+    expect(await outcome(token, 'sign', cached)).toBe(`ok:${LOGIC_APP}`);
+    expect(counted.signatureChecks()).toBe(2);
+    clock.advance(551_000); // 701 s: past exp + 300 s of tolerance
+    expect(await challenge(token, cached)).toContain('error_description="expired"');
+  });
+
+  it('remembers a verdict for at most 10 minutes, however long the token lives', async () => {
+    const clock = new ManualClock(Date.now());
+    const counted = countedKeys(clock);
+    const cached = authenticator({ clock, signingKeys: counted.keys });
+    const token = bearer(issuer.token({ oid: LOGIC_APP, audience: AUDIENCE, overrides: { exp: Math.floor(clock.nowMs() / 1000) + 24 * 3600 } }));
+    await outcome(token, 'sign', cached);
+    clock.advance(10 * 60_000 - 1);
+    await outcome(token, 'sign', cached);
+    expect(counted.signatureChecks()).toBe(1);
+    clock.advance(1);
+    expect(await outcome(token, 'sign', cached)).toBe(`ok:${LOGIC_APP}`);
+    expect(counted.signatureChecks()).toBe(2);
+  });
+
+  it('stays within its bound, forgetting the least recently used token first', async () => {
+    const counted = countedKeys(systemClock);
+    const cached = authenticator({ signingKeys: counted.keys, verdictCache: { maxEntries: 3 } });
+    const tokens = Array.from({ length: 4 }, () => bearer(issuer.token({ oid: LOGIC_APP, audience: AUDIENCE })));
+    for (const token of tokens.slice(0, 3)) await outcome(token, 'sign', cached);
+    await outcome(tokens[0], 'sign', cached); // 0 becomes the most recently used; 1 is now the oldest
+    await outcome(tokens[3], 'sign', cached); // evicts 1
+    expect(counted.signatureChecks()).toBe(4);
+    for (const token of [tokens[0], tokens[2], tokens[3]]) await outcome(token, 'sign', cached);
+    expect(counted.signatureChecks()).toBe(4);
+    await outcome(tokens[1], 'sign', cached);
+    expect(counted.signatureChecks()).toBe(5);
   });
 });
