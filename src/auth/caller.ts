@@ -2,7 +2,7 @@ import type { CallerPermissions, Operation } from '../config/caller-policy';
 
 /** Who is calling, after authentication. Built by an Authenticator, never from raw headers alone. */
 export interface Caller {
-  /** Entra object id (oid), or "local-developer" with AUTH_MODE=none. */
+  /** Entra object id (oid), lower-case, or "local-developer" with AUTH_MODE=none. */
   id: string;
   /** Application (client) id of the caller's token (azp/appid), when known. */
   appId?: string;
@@ -16,8 +16,8 @@ export interface AuthRequest {
 
 export interface Authenticator {
   /**
-   * Returns the authenticated caller allowed to perform `operation`, or throws a ServiceError
-   * `unauthorized` (401, with the RFC 6750 challenge in details) or `forbidden` (403).
+   * The authenticated caller allowed to perform `operation`. Rejects with a ServiceError
+   * `unauthorized` (401, the RFC 6750 challenge in details.wwwAuthenticate) or `forbidden` (403).
    */
   authenticate(request: AuthRequest, operation: Operation): Promise<Caller>;
 }

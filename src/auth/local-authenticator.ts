@@ -7,7 +7,6 @@ import type { Authenticator, Caller } from './caller';
  * embedded host binds to loopback with it.
  */
 export class LocalDeveloperAuthenticator implements Authenticator {
-  /** Always the same answer, given at once: nothing to wait for. */
   private readonly caller: Caller;
 
   constructor(audiences: readonly string[]) {

@@ -12,6 +12,8 @@ export class EntraIssuer {
   private readonly key: { privateKey: KeyObject; publicKey: KeyObject; kid: string };
   private server?: Server;
   keyRequests = 0;
+  /** When set, the keys endpoint answers 503 (an outage of login.microsoftonline.com); still counted. */
+  failKeyRequests = false;
   baseUrl = '';
 
   constructor() {
@@ -23,6 +25,10 @@ export class EntraIssuer {
     this.server = createServer((request, response) => {
       if (request.url === `/${this.tenantId}/discovery/v2.0/keys`) {
         this.keyRequests += 1;
+        if (this.failKeyRequests) {
+          response.writeHead(503, { 'Content-Type': 'application/json' }).end('{"error":"temporarily_unavailable"}');
+          return;
+        }
         const jwk = this.key.publicKey.export({ format: 'jwk' });
         response.writeHead(200, { 'Content-Type': 'application/json' });
         response.end(JSON.stringify({ keys: [{ kty: 'RSA', use: 'sig', kid: this.key.kid, x5t: this.key.kid, n: jwk.n, e: jwk.e, issuer: `https://login.microsoftonline.com/${this.tenantId}/v2.0` }] }));
@@ -39,8 +45,25 @@ export class EntraIssuer {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
-  /** A managed-identity-like access token; `overrides` may replace or remove (undefined) any claim. */
-  token(options: { oid: string; audience: string; overrides?: Record<string, unknown>; header?: Record<string, unknown>; signWith?: KeyObject }): string {
+  /** The public half of the tenant's signing key (what an attacker may try as an HMAC secret). */
+  get publicKey(): KeyObject {
+    return this.key.publicKey;
+  }
+
+  /**
+   * A managed-identity-like access token; `overrides` may replace or remove (undefined) any claim.
+   * RS256 with the tenant's key unless `signWith` (another RSA key), `digest` (RS384/RS512 with a
+   * matching header) or `signature` (any signer of the signing input) says otherwise.
+   */
+  token(options: {
+    oid: string;
+    audience: string;
+    overrides?: Record<string, unknown>;
+    header?: Record<string, unknown>;
+    signWith?: KeyObject;
+    digest?: 'sha256' | 'sha384' | 'sha512';
+    signature?: (signingInput: Buffer) => Buffer;
+  }): string {
     const now = Math.floor(Date.now() / 1000);
     const claims: Record<string, unknown> = {
       aud: options.audience,
@@ -57,6 +80,7 @@ export class EntraIssuer {
     };
     const header = { typ: 'JWT', alg: 'RS256', kid: this.key.kid, ...options.header };
     const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-    return `${input}.${sign('sha256', Buffer.from(input), options.signWith ?? this.key.privateKey).toString('base64url')}`;
+    const signature = options.signature ?? ((data: Buffer) => sign(options.digest ?? 'sha256', data, options.signWith ?? this.key.privateKey));
+    return `${input}.${signature(Buffer.from(input)).toString('base64url')}`;
   }
 }
