@@ -87,5 +87,6 @@ export async function simulateRotation(options: {
     await verifyAll(primary, 'primary');
     await verifyAll(secondary, 'secondary');
   }
+  await Promise.all([primary.close(), secondary.close()]);
   return result;
 }
