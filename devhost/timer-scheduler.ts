@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { InvocationContext, type Timer } from '@azure/functions';
 import { errorFields } from './error-fields';
 import type { HostLog } from './host-log';
-import { nextOccurrence, parseNcrontab, type Schedule } from './ncrontab';
+import { parseSchedule, type Schedule } from './schedule';
 import type { Registration } from './registry';
 
 /** What the host reports as "last" before a function ever ran (.NET's DateTime.MinValue). */
@@ -37,9 +37,8 @@ export class TimerScheduler {
     this.jobs = registrations
       .filter((registration) => registration.trigger === 'timer')
       .map((registration) => {
-        if (!registration.schedule) throw new Error(`Timer function ${registration.name} has no schedule.`);
         try {
-          return { registration, schedule: parseNcrontab(registration.schedule) };
+          return { registration, schedule: parseSchedule(registration.schedule ?? '') };
         } catch (error: unknown) {
           const reason = error instanceof Error ? error.message : String(error);
           throw new Error(`Timer function ${registration.name} (schedule ${registration.rawSchedule}): ${reason}`);
@@ -63,7 +62,7 @@ export class TimerScheduler {
 
   private arm(job: TimerJob, afterMs: number): void {
     if (this.stopped) return;
-    const due = nextOccurrence(job.schedule, afterMs);
+    const due = job.schedule.next(afterMs);
     if (due === undefined) {
       this.log.write('warn', 'timer.no_next_occurrence', { function: job.registration.name });
       return;
@@ -87,7 +86,7 @@ export class TimerScheduler {
       this.log.write('warn', 'timer.skipped_still_running', { function: name, scheduled: new Date(scheduledMs).toISOString() });
       return;
     }
-    const next = nextOccurrence(job.schedule, Math.max(scheduledMs, nowMs));
+    const next = job.schedule.next(Math.max(scheduledMs, nowMs));
     const timer: Timer = {
       isPastDue: nowMs - scheduledMs > PAST_DUE_AFTER_MS,
       schedule: { adjustForDST: true },
