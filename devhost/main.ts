@@ -6,7 +6,7 @@ import { banner, baseUrlFor } from './banner';
 import { bindAddress, requestedPort, routePrefix } from './host-config';
 import { HostLog } from './host-log';
 import { createHostServer } from './http-server';
-import { shutDown } from './shutdown';
+import { shutDown, stopOnSignals } from './shutdown';
 import { applyLocalSettings } from './local-settings';
 import { loadRegistrations } from './registry';
 import { Router } from './routes';
@@ -41,19 +41,12 @@ function stopEverything(): Promise<boolean> {
   return shutDown({ server, timers: scheduler, azurite, graceMs: SHUTDOWN_GRACE_MS, log });
 }
 
-function shutdown(signal: NodeJS.Signals): void {
-  if (stopping) return;
-  stopping = true;
-  log.write('info', 'host.stopping', { signal });
-  stopEverything().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
-}
-
 async function main(): Promise<void> {
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  stopOnSignals((signal) => {
+    stopping = true;
+    log.write('info', 'host.stopping', { signal });
+    return stopEverything();
+  });
   applyLocalSettings(appRoot);
   const host = bindAddress(process.env);
   let ready: (router: Router) => void = () => undefined;
