@@ -1,23 +1,28 @@
-import { HttpRequest } from '@azure/functions';
+import { HttpRequest, InvocationContext } from '@azure/functions';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HostInvocationContext } from '../../devhost/host-context';
-import { HostLog } from '../../devhost/host-log';
-import { HostHttpRequest } from '../../devhost/host-request';
 import { getServices, resetServices } from '../../src/app/services';
 import { signHandler } from '../../functions/sign';
 import { verifyHandler } from '../../functions/verify';
 
 /**
  * The verify route in process, with the embedded store and the shared Azurite: with the body in
- * hand (the embedded host's request) and a cached key it answers in the same turn — no promise —
+ * hand (a BufferedBody request) and a cached key it answers in the same turn — no promise —
  * and with the worker's streamed request it answers the same thing later.
  */
-const log = new HostLog(() => undefined);
-const context = (): HostInvocationContext => new HostInvocationContext('verify', 'test-invocation', log);
-const held = (body: unknown): HostHttpRequest =>
-  new HostHttpRequest({ method: 'POST', url: 'http://localhost/api/verify', headers: { 'content-type': 'application/json' }, query: {}, params: {}, body: Buffer.from(JSON.stringify(body)) });
+const context = (): InvocationContext => new InvocationContext({ functionName: 'verify', invocationId: 'test-invocation', logHandler: () => undefined });
+/** A request whose body is already in memory (src/http/body.ts BufferedBody): the worker's request plus textNow(), read once like text(). */
+function held(body: unknown): HttpRequest {
+  const text = JSON.stringify(body);
+  let unread = true;
+  const textNow = (): string => {
+    if (!unread) throw new TypeError('Body is unusable: Body has already been read');
+    unread = false;
+    return text;
+  };
+  return Object.assign(new HttpRequest({ method: 'POST', url: 'http://localhost/api/verify', headers: { 'content-type': 'application/json' }, body: { string: text } }), { textNow });
+}
 const streamed = (body: unknown): HttpRequest =>
   new HttpRequest({ method: 'POST', url: 'http://localhost/api/verify', headers: { 'content-type': 'application/json' }, body: { string: JSON.stringify(body) } });
 

@@ -1,10 +1,16 @@
 import { HttpRequest } from '@azure/functions';
 import { ServiceError } from '../../../src/errors';
 import { readBody } from '../../../functions/shared/http';
-import { HostHttpRequest } from '../../../devhost/host-request';
 
-function hostRequest(body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): HostHttpRequest {
-  return new HostHttpRequest({ method: 'POST', url: 'http://localhost/api/verify', headers, query: {}, params: {}, body: Buffer.from(body) });
+/** A request whose body is already in memory (src/http/body.ts BufferedBody): the worker's request plus textNow(), read once like text(). */
+function hostRequest(body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): HttpRequest {
+  let unread = true;
+  const textNow = (): string => {
+    if (!unread) throw new TypeError('Body is unusable: Body has already been read');
+    unread = false;
+    return body;
+  };
+  return Object.assign(new HttpRequest({ method: 'POST', url: 'http://localhost/api/verify', headers, body: { string: body } }), { textNow });
 }
 
 /** The functions' body cap on what was actually received, when no (or a false) Content-Length declared it. */
