@@ -45,7 +45,7 @@ export async function startAzurite(options: { blobPort: number; queuePort: numbe
   if (location) mkdirSync(location, { recursive: true });
   args.push(...(location ? ['--location', location] : ['--inMemoryPersistence']), '--skipApiVersionCheck', '--disableProductStyleUrl', '--disableTelemetry');
   const output = silent === false ? 'inherit' : 'ignore';
-  const child = spawn(process.execPath, ['--import', STOP_WITH_PARENT, require.resolve('azurite/dist/src/azurite.js'), ...args], { detached: true, stdio: ['ignore', output, output, 'ipc'] });
+  const child = spawn(process.execPath, ['--import', STOP_WITH_PARENT, require.resolve('azurite/dist/src/azurite.js'), ...args], { detached: true, windowsHide: true, stdio: ['ignore', output, output, 'ipc'] });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   await untilListening(child, [ports.blobPort, ports.tablePort]).catch((error: unknown) => {
     child.kill('SIGKILL');
