@@ -1,96 +1,71 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 
-export interface AzuriteHandle {
-  blobPort: number;
-  queuePort: number;
-  tablePort: number;
-  /** A connection string naming the actual ports (the well-known development account). */
-  connectionString: string;
-  stop(): Promise<void>;
-}
+/** Azurite on its ports, with the well-known development account's connection string; stop() lets it save its tables, then waits for its exit. */
+export interface AzuriteHandle { blobPort: number; queuePort: number; tablePort: number; connectionString: string; stop(): Promise<void> }
 
-const ACCOUNT = 'devstoreaccount1';
+/** Azurite saves and exits within tens of milliseconds; this only bounds a hung one. */
+export const AZURITE_STOP_TIMEOUT_MS = 5000;
 // The public, documented Azurite development key; not a secret.
 const ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+/** Loaded into Azurite first: when its parent closes the IPC channel, or dies (even by SIGKILL), stop as on SIGTERM. */
+const STOP_WITH_PARENT = `data:text/javascript,${encodeURIComponent('process.once("disconnect", () => process.kill(process.pid, "SIGTERM"));')}`;
 
-export function developmentConnectionString(blobPort: number, queuePort: number, tablePort: number): string {
-  return (
-    `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${ACCOUNT_KEY};` +
-    `BlobEndpoint=http://127.0.0.1:${blobPort}/${ACCOUNT};QueueEndpoint=http://127.0.0.1:${queuePort}/${ACCOUNT};` +
-    `TableEndpoint=http://127.0.0.1:${tablePort}/${ACCOUNT};`
-  );
+/** The well-known development account of Azurite on these ports. */
+export function developmentConnectionString({ blobPort, queuePort, tablePort }: { blobPort: number; queuePort: number; tablePort: number }): string {
+  const endpoints = Object.entries({ Blob: blobPort, Queue: queuePort, Table: tablePort }).map(([service, port]) => `${service}Endpoint=http://127.0.0.1:${port}/devstoreaccount1;`);
+  return `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${ACCOUNT_KEY};${endpoints.join('')}`;
 }
 
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
+function answers(port: number): Promise<boolean> {
+  const socket = connect({ host: '127.0.0.1', port });
+  return once(socket, 'connect').then(() => true, () => false).finally(() => socket.destroy());
 }
 
-async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function untilListening(child: ChildProcess, ports: number[], timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Azurite exited with code ${child.exitCode} before listening.`);
-    if (await portAnswers(port)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  while (!(await Promise.all(ports.map(answers))).every(Boolean)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`Azurite did not listen on ports ${ports.join(', ')} (exit code ${child.exitCode}).`);
+    await new Promise((wake) => setTimeout(wake, 100));
   }
-  throw new Error(`Azurite did not listen on port ${port} within ${timeoutMs} ms.`);
 }
 
 /**
- * Starts Azurite (the npm storage emulator) on loopback. Ports 0 are not supported by Azurite, so
- * callers pass free ports (tests) or the well-known 10000-10002.
+ * Starts Azurite (the npm storage emulator) on loopback, on given ports (it has no port 0). With a
+ * `location` it saves its tables every 5 s and when it stops on its first SIGINT or SIGTERM; a second
+ * kills it before that save (its handlers are `once`), and Ctrl-C reaches a terminal's whole process
+ * group. So Azurite has a group of its own (`detached`); the host stops it once, then waits for its exit.
  */
 export async function startAzurite(options: { blobPort: number; queuePort: number; tablePort: number; location?: string; silent?: boolean }): Promise<AzuriteHandle> {
-  const entry = require.resolve('azurite/dist/src/azurite.js');
-  const args = [
-    entry,
-    '--blobHost', '127.0.0.1', '--blobPort', String(options.blobPort),
-    '--queueHost', '127.0.0.1', '--queuePort', String(options.queuePort),
-    '--tableHost', '127.0.0.1', '--tablePort', String(options.tablePort),
-    '--skipApiVersionCheck', '--disableProductStyleUrl',
-  ];
-  if (options.location) {
-    mkdirSync(options.location, { recursive: true });
-    args.push('--location', options.location);
-  } else {
-    args.push('--inMemoryPersistence');
-  }
-  const child = spawn(process.execPath, args, { stdio: options.silent === false ? 'inherit' : 'ignore' });
-  try {
-    await Promise.all([waitForPort(options.blobPort, child, 20_000), waitForPort(options.tablePort, child, 20_000)]);
-  } catch (error: unknown) {
+  const { location, silent, ...ports } = options;
+  const args = Object.entries({ blob: ports.blobPort, queue: ports.queuePort, table: ports.tablePort }).flatMap(([service, port]) => [`--${service}Host`, '127.0.0.1', `--${service}Port`, String(port)]);
+  if (location) mkdirSync(location, { recursive: true });
+  args.push(...(location ? ['--location', location] : ['--inMemoryPersistence']), '--skipApiVersionCheck', '--disableProductStyleUrl', '--disableTelemetry');
+  const output = silent === false ? 'inherit' : 'ignore';
+  const child = spawn(process.execPath, ['--import', STOP_WITH_PARENT, require.resolve('azurite/dist/src/azurite.js'), ...args], { detached: true, windowsHide: true, stdio: ['ignore', output, output, 'ipc'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await untilListening(child, [ports.blobPort, ports.tablePort]).catch((error: unknown) => {
     child.kill('SIGKILL');
     throw error;
-  }
+  });
   return {
-    ...options,
-    connectionString: developmentConnectionString(options.blobPort, options.queuePort, options.tablePort),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-      }),
+    ...ports,
+    connectionString: developmentConnectionString(ports),
+    async stop() {
+      if (child.connected) child.disconnect();
+      const kill = setTimeout(() => child.kill('SIGKILL'), AZURITE_STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(kill);
+    },
   };
 }
 
-/**
- * `npm start`: when storage is `UseDevelopmentStorage=true`, make sure Azurite answers on the
- * well-known ports, reusing one the developer already runs.
- */
+/** `npm start`: with storage `UseDevelopmentStorage=true` (or unset, the app's local default), Azurite on the well-known ports, or the one already there. */
 export async function ensureAzurite(env: NodeJS.ProcessEnv, appRoot: string): Promise<AzuriteHandle | undefined> {
-  // Unset means the same as UseDevelopmentStorage=true locally (the app's default).
   const storage = env.AzureWebJobsStorage?.trim() || 'UseDevelopmentStorage=true';
-  if (storage !== 'UseDevelopmentStorage=true' || env.AzureWebJobsStorage__accountName) return undefined;
-  if (await portAnswers(10002)) return undefined;
+  if (storage !== 'UseDevelopmentStorage=true' || env.AzureWebJobsStorage__accountName || (await answers(10002))) return undefined;
   return startAzurite({ blobPort: 10000, queuePort: 10001, tablePort: 10002, location: join(appRoot, '.azurite') });
 }

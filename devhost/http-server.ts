@@ -1,186 +1,104 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { HttpRequest, HttpResponse, InvocationContext } from '@azure/functions';
 import { ServiceError, toProblem, type ErrorCode } from '../src/errors';
-import { errorFields } from './error-fields';
-import { HostInvocationContext } from './host-context';
-import { HostHttpRequest } from './host-request';
-import type { HostLog } from './host-log';
-import { toWireResponse, writeWireResponse, type WireResponse } from './response';
-import { requestUrl, type RequestUrl } from './request-url';
-import type { RouteMatch, Router } from './routes';
+import { errorFields, type HostLog } from './host-log';
+import type { Router } from './routes';
 
 /** Bodies above this are refused before any function sees them (the functions apply their own, smaller caps). */
 export const MAX_REQUEST_BYTES = 1024 * 1024;
+/** A refused body is still read and dropped up to this much, so a client that sends it all before reading gets the 413, not a reset. */
+export const MAX_DISCARD_BYTES = 8 * 1024 * 1024;
 
-/** One request in flight: what its log line needs once it is answered. */
-interface Exchange {
-  request: IncomingMessage;
-  response: ServerResponse;
-  log: HostLog;
-  started: number;
-  invocationId: string;
-  functionName?: string;
-}
+type WireResponse = { status: number; headers: Record<string, string>; body: Buffer | string };
 
-function sendProblem(response: ServerResponse, code: ErrorCode, detail: string, headers: Record<string, string> = {}): number {
-  const document = toProblem(new ServiceError(code, detail));
-  writeWireResponse(response, {
-    status: document.status,
-    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers },
-    body: JSON.stringify(document),
-  });
-  return document.status;
-}
-
-/** The request line of the log: method, path without the query, status, duration — never headers or bodies. */
-function answered(exchange: Exchange, status: number): void {
-  const { request, log, started, invocationId, functionName } = exchange;
-  const path = pathOf(request);
-  log.request({ function: functionName, invocationId, method: request.method, path, status, durationMs: Date.now() - started });
-}
-
-function pathOf(request: IncomingMessage): string {
-  const target = request.url ?? '/';
-  const query = target.indexOf('?');
-  return query === -1 ? target : target.slice(0, query);
-}
-
-/** A failure outside any function (the app did not load, the socket broke): logged by class, answered 500. */
-function failed(exchange: Exchange, error: unknown): void {
-  const { response, log, invocationId, request } = exchange;
-  log.write('error', 'http.failed', { invocationId, path: pathOf(request), ...errorFields(error) });
-  if (!response.headersSent) sendProblem(response, 'internal_error', 'An unexpected error occurred.');
-  else response.destroy();
-}
-
-/** The function threw, rejected or returned something the worker would refuse. Never the message: it may quote input. */
-function threw(exchange: Exchange, error: unknown): void {
-  exchange.log.write('error', 'function.threw', { function: exchange.functionName, invocationId: exchange.invocationId, ...errorFields(error) });
-  answered(exchange, exchange.response.headersSent ? 500 : sendProblem(exchange.response, 'internal_error', 'An unexpected error occurred.'));
-}
-
-/** Calls `then` with the body, or with undefined once it exceeds the cap (the rest is discarded unread). */
-function readBody(exchange: Exchange, then: (body: Buffer | undefined) => void): void {
-  const { request } = exchange;
+/** The body, or undefined once it passes MAX_REQUEST_BYTES: then read and dropped up to MAX_DISCARD_BYTES (past it, leaving the loop cuts the connection). */
+async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  if (Number(request.headers['content-length'] ?? 0) > MAX_DISCARD_BYTES) return undefined;
   const chunks: Buffer[] = [];
   let size = 0;
-  const onData = (chunk: Buffer): void => {
+  for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size <= MAX_REQUEST_BYTES) {
-      chunks.push(chunk);
-      return;
-    }
-    request.off('data', onData);
-    request.off('end', onEnd);
-    request.resume();
-    then(undefined);
-  };
-  const onEnd = (): void => then(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
-  request.on('data', onData);
-  request.on('end', onEnd);
-  request.on('error', (error) => failed(exchange, error));
-}
-
-function respond(exchange: Exchange, result: unknown): void {
-  try {
-    const wire = toWireResponse(result);
-    if (wire instanceof Promise) wire.then((converted) => write(exchange, converted)).catch((error: unknown) => threw(exchange, error));
-    else write(exchange, wire);
-  } catch (error: unknown) {
-    threw(exchange, error);
+    if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
+    else if (size > MAX_DISCARD_BYTES) return undefined;
   }
-}
-
-function write(exchange: Exchange, wire: WireResponse): void {
-  writeWireResponse(exchange.response, wire);
-  answered(exchange, wire.status);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value instanceof Promise || (typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function');
-}
-
-/** Calls the function with a request and context like the worker's; a synchronous answer is written at once. */
-function invoke(exchange: Exchange, found: RouteMatch, url: RequestUrl, method: string, body: Buffer): void {
-  const { name, handler } = found.registration;
-  const request = new HostHttpRequest({ method, url: url.href, headers: exchange.request.headers, query: url.query, params: found.params, body: body.length > 0 ? body : undefined });
-  const context = new HostInvocationContext(name, exchange.invocationId, exchange.log);
-  let result: unknown;
-  try {
-    result = handler(request, context);
-  } catch (error: unknown) {
-    threw(exchange, error);
-    return;
-  }
-  // A native promise or any thenable is awaited, as the worker awaits the handler; anything else is the answer itself.
-  if (isThenable(result)) Promise.resolve(result).then((value: unknown) => respond(exchange, value), (error: unknown) => threw(exchange, error));
-  else respond(exchange, result);
-}
-
-/** Route (404/405 as problem+json), cap the body (413), then invoke. */
-function dispatch(exchange: Exchange, router: Router): void {
-  const { request, response } = exchange;
-  let url: RequestUrl;
-  try {
-    url = requestUrl(request.url ?? '/', request.headers.host ?? '127.0.0.1');
-  } catch {
-    answered(exchange, sendProblem(response, 'invalid_request', 'The request URL or Host header is malformed.'));
-    return;
-  }
-  const method = (request.method ?? 'GET').toUpperCase();
-  const { found, allowed } = router.match(url.pathname, method);
-  if (!found) {
-    const status =
-      allowed.length > 0
-        ? sendProblem(response, 'method_not_allowed', `Use ${allowed.join(', ')}.`, { allow: allowed.join(', ') })
-        : sendProblem(response, 'not_found', 'No function serves this route.');
-    answered(exchange, status);
-    return;
-  }
-  exchange.functionName = found.registration.name;
-  const tooLarge = (): void =>
-    answered(exchange, sendProblem(response, 'payload_too_large', `The request body may be at most ${MAX_REQUEST_BYTES} bytes.`, { connection: 'close' }));
-  if (Number(request.headers['content-length'] ?? '0') > MAX_REQUEST_BYTES) {
-    tooLarge();
-    return;
-  }
-  readBody(exchange, (body) => {
-    try {
-      if (body === undefined) tooLarge();
-      else invoke(exchange, found, url, method, body);
-    } catch (error: unknown) {
-      failed(exchange, error);
-    }
-  });
+  return size > MAX_REQUEST_BYTES ? undefined : Buffer.concat(chunks);
 }
 
 /**
- * Serves the registered HTTP functions over node:http with the same routes, methods and prefix as
- * the Functions host; each handler gets an HttpRequest (host-request.ts) and an InvocationContext
- * (host-context.ts) that behave like the worker's. The router is a promise because the host listens
- * before the app loads (so PORT=0 can pick a port the functions then read from their settings,
- * without a race for it); early requests wait for it, as they would on a warming-up Functions host.
- * Once it is ready a request runs without a promise of the host's own: routing, body, the call, and
- * a synchronous answer all happen in the socket's callbacks.
- * One log line per request: method, path without the query, status, duration — never headers
- * (Authorization) or bodies (tokens, claims).
+ * A handler's result as the worker converts it (converters/toRpcHttp.ts): an HttpResponse as is, other
+ * objects through `new HttpResponse(init)`, anything else refused; none is a 204. No cookies: this app sets none.
  */
-export function createHostServer(routerLoading: Promise<Router>, log: HostLog): Server {
-  let router: Router | undefined;
-  routerLoading.then(
-    (loaded) => (router = loaded),
-    () => undefined, // each waiting request answers the failure below
-  );
-  return createServer((request, response) => {
-    const exchange: Exchange = { request, response, log, started: Date.now(), invocationId: randomUUID() };
-    if (router === undefined) {
-      routerLoading.then((loaded) => dispatch(exchange, loaded)).catch((error: unknown) => failed(exchange, error));
-      return;
-    }
+async function toWire(result: unknown): Promise<WireResponse> {
+  if (result === undefined || result === null) return { status: 204, headers: {}, body: '' };
+  if (typeof result !== 'object') throw new TypeError('The HTTP response must be an object with optional properties "body", "status", "headers" and "cookies".');
+  const response = result instanceof HttpResponse ? result : new HttpResponse(result);
+  return { status: response.status, headers: Object.fromEntries(response.headers), body: Buffer.from(await response.arrayBuffer()) };
+}
+
+/** One request: routed (404, 405), its body capped (413), the function called; one log line when answered. */
+function exchange(request: IncomingMessage, response: ServerResponse, log: HostLog): { serve: (router: Router) => Promise<void>; fail: (error: unknown) => void } {
+  const started = Date.now();
+  const invocationId = randomUUID();
+  let functionName: string | undefined;
+  // The route template, or what may be said of an unmatched path: never the raw path, which may carry a token.
+  let where: { route: string } | { path: string } = { path: '/…' };
+  const send = ({ status, headers, body }: WireResponse): void => {
+    // A client that left, or that Node cut for stalling (it answered 408 itself), gets nothing more.
+    const closed = response.destroyed;
+    if (!closed) response.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) }).end(body);
+    log.write('info', 'http.request', { function: functionName, invocationId, method: request.method, ...where, ...(closed ? { closed } : { status }), durationMs: Date.now() - started });
+  };
+  const problem = (code: ErrorCode, detail: string, headers: Record<string, string> = {}): void => {
+    const document = toProblem(new ServiceError(code, detail));
+    send({ status: document.status, headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers }, body: JSON.stringify(document) });
+  };
+  // A function threw (or returned what the worker refuses), or the host failed: a generic 500; the log names the class only.
+  const fail = (error: unknown, message = 'http.failed'): void => {
+    log.write('error', message, { function: functionName, invocationId, ...errorFields(error) });
+    problem('internal_error', 'An unexpected error occurred.');
+  };
+
+  async function serve(router: Router): Promise<void> {
+    const base = `http://${request.headers.host ?? 'localhost'}`;
+    if (!URL.canParse(request.url ?? '/', base)) return problem('invalid_request', 'The request URL or Host header is malformed.');
+    const url = new URL(request.url ?? '/', base);
+    const method = request.method ?? 'GET';
+    const { found, allowed, template } = router.match(url.pathname, method);
+    where = template === undefined ? { path: router.unmatchedPath(url.pathname) } : { route: template };
+    if (!found) return allowed.length > 0 ? problem('method_not_allowed', `Use ${allowed.join(', ')}.`, { allow: allowed.join(', ') }) : problem('not_found', 'No function serves this route.');
+    const { name, handler } = found.registration;
+    functionName = name;
+    const body = await readBody(request);
+    if (body === undefined) return problem('payload_too_large', `The request body may be at most ${MAX_REQUEST_BYTES} bytes.`, { connection: 'close' });
+    // What the worker gets from the host: one value per header (repeats joined) and per query name (the last).
+    const headers = Object.fromEntries(Object.entries(request.headers).map(([header, value]) => [header, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
+    const query = Object.fromEntries(url.searchParams);
+    const httpRequest = new HttpRequest({ method, url: url.href, headers, query, params: found.params, body: body.length > 0 ? { bytes: body } : undefined });
+    const context = new InvocationContext({ functionName: name, invocationId, logHandler: log.handlerFor(name, invocationId) });
+    let answer: WireResponse;
     try {
-      dispatch(exchange, router);
+      answer = await toWire(await handler(httpRequest, context));
     } catch (error: unknown) {
-      failed(exchange, error);
+      return fail(error, 'function.threw');
     }
+    send(answer);
+  }
+  return { serve, fail };
+}
+
+/**
+ * Serves the HTTP functions with the Functions host's routes, methods and prefix; each call gets the
+ * library's own HttpRequest and InvocationContext, built as the worker builds them. The router is a
+ * promise: the host listens before the app loads. A client has `requestTimeoutMs` to send a request.
+ */
+export function createHostServer(routerLoading: Promise<Router>, log: HostLog, requestTimeoutMs: number): Server {
+  routerLoading.catch(() => undefined); // a failed start is reported once, by main; waiting requests get a 500
+  const timeouts = { requestTimeout: requestTimeoutMs, headersTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, requestTimeoutMs) };
+  const server = createServer(timeouts, (request, response) => {
+    const { serve, fail } = exchange(request, response, log);
+    routerLoading.then(serve).catch(fail);
   });
+  server.keepAliveTimeout = Math.min(5000, requestTimeoutMs);
+  return server;
 }

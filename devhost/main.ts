@@ -1,91 +1,63 @@
+import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { ensureAzurite, type AzuriteHandle } from './azurite';
 import { banner, baseUrlFor } from './banner';
-import { bindAddress, requestedPort, routePrefix } from './host-config';
+import { applyLocalSettings, bindAddress, explicitAuthMode, requestedPort, requestTimeoutMs, routePrefix } from './host-config';
 import { HostLog } from './host-log';
 import { createHostServer } from './http-server';
-import { shutDown } from './shutdown';
-import { applyLocalSettings } from './local-settings';
 import { loadRegistrations } from './registry';
 import { Router } from './routes';
+import { shutDown, stopOnSignals } from './shutdown';
 import { TimerScheduler } from './timer-scheduler';
 
 /**
- * `npm start`: the app's compiled functions served without Core Tools. Order matters: settings
- * first (the functions read them at import), then the socket (so PORT=0 is resolved before the
- * default issuer is derived from PORT), then Azurite, then the functions, then timers.
+ * `npm start`: the compiled functions of the app in the current folder (as `func start` takes it) or the
+ * one given. Settings first (the functions read them at import), then the socket (PORT=0 is resolved
+ * before the default issuer is derived from it), then Azurite, the functions, the timers.
  */
-const appRoot = resolve(__dirname, '..', '..');
+const appRoot = resolve(process.argv[2] ?? process.cwd());
 const log = new HostLog();
-/** In-flight requests and timer runs get this long to finish on SIGINT/SIGTERM. */
+/** In-flight requests and timer runs get this long on SIGINT/SIGTERM; Azurite's stop comes after, bounded too. */
 const SHUTDOWN_GRACE_MS = 8000;
-
 let server: Server | undefined;
 let scheduler: TimerScheduler | undefined;
 let azurite: AzuriteHandle | undefined;
 let stopping = false;
 
-function listen(target: Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolveListen, reject) => {
-    target.once('error', reject);
-    target.listen(port, host, () => {
-      target.off('error', reject);
-      resolveListen(target.address() as AddressInfo);
-    });
-  });
-}
-
-function stopEverything(): Promise<boolean> {
+function stopEverything(signal?: NodeJS.Signals): Promise<boolean> {
+  if (signal) log.write('info', 'host.stopping', { signal });
+  stopping = true;
   return shutDown({ server, timers: scheduler, azurite, graceMs: SHUTDOWN_GRACE_MS, log });
 }
 
-function shutdown(signal: NodeJS.Signals): void {
-  if (stopping) return;
-  stopping = true;
-  log.write('info', 'host.stopping', { signal });
-  stopEverything().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
+async function loadApp(address: AddressInfo): Promise<Router> {
+  process.env.PORT = String(address.port);
+  azurite = await ensureAzurite(process.env, appRoot);
+  if (azurite) log.write('info', 'azurite.started', { blobPort: azurite.blobPort, queuePort: azurite.queuePort, tablePort: azurite.tablePort });
+  const registrations = loadRegistrations(appRoot, process.env);
+  const prefix = routePrefix(appRoot);
+  scheduler = new TimerScheduler(registrations, log);
+  process.stdout.write(banner(baseUrlFor(address.address, address.port), prefix, registrations, process.env));
+  return new Router(prefix, registrations);
 }
 
 async function main(): Promise<void> {
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  stopOnSignals(stopEverything);
   applyLocalSettings(appRoot);
-  // Local development asks for AUTH_MODE=none explicitly; the app's own default is entra.
-  if (!process.env.AUTH_MODE?.trim()) process.env.AUTH_MODE = 'none';
-  const host = bindAddress(process.env);
-  let ready: (router: Router) => void = () => undefined;
-  let failed: (error: unknown) => void = () => undefined;
-  const router = new Promise<Router>((resolveRouter, rejectRouter) => {
-    ready = resolveRouter;
-    failed = rejectRouter;
-  });
-  router.catch(() => undefined); // A failed start is reported once, below.
-  server = createHostServer(router, log);
-  try {
-    const address = await listen(server, requestedPort(process.env), host);
-    process.env.PORT = String(address.port);
-    azurite = await ensureAzurite(process.env, appRoot);
-    if (azurite) log.write('info', 'azurite.started', { blobPort: azurite.blobPort, queuePort: azurite.queuePort, tablePort: azurite.tablePort });
-    const registrations = loadRegistrations(appRoot, process.env);
-    const prefix = routePrefix(appRoot);
-    scheduler = new TimerScheduler(registrations, log);
-    ready(new Router(prefix, registrations));
-    process.stdout.write(banner(baseUrlFor(address.address, address.port), prefix, registrations, process.env));
-    if (!stopping) scheduler.start();
-  } catch (error: unknown) {
-    failed(error);
-    throw error;
-  }
+  explicitAuthMode(process.env);
+  let appLoaded!: (router: Promise<Router>) => void;
+  server = createHostServer(new Promise((resolveRouter) => (appLoaded = resolveRouter)), log, requestTimeoutMs(process.env));
+  await once(server.listen(requestedPort(process.env), bindAddress(process.env)), 'listening'); // rejects on EADDRINUSE
+  const app = loadApp(server.address() as AddressInfo);
+  appLoaded(app);
+  await app;
+  if (!stopping) scheduler?.start();
 }
 
 main().catch((error: unknown) => {
   // Start-up errors name the setting or file at fault (ConfigError, a bad schedule, a busy port); no secrets in them.
   process.stderr.write(`kv-jwt host failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
-  stopping = true;
   void stopEverything().finally(() => process.exit(1));
 });

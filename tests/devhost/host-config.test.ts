@@ -1,9 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { banner, baseUrlFor, listeningLine } from '../../devhost/banner';
-import { bindAddress, requestedPort, routePrefix } from '../../devhost/host-config';
-import type { Registration } from '../../devhost/registry';
+import { applyLocalSettings, bindAddress, explicitAuthMode, requestedPort, requestTimeoutMs, routePrefix } from '../../devhost/host-config';
 
 describe('embedded host configuration', () => {
   it('reads the route prefix from host.json like the Functions host (default api)', () => {
@@ -43,39 +41,72 @@ describe('embedded host configuration', () => {
     expect(requestedPort({ PORT: '8080' })).toBe(8080);
     for (const bad of ['-1', '65536', 'http', '80.5']) expect(() => requestedPort({ PORT: bad })).toThrow(/^PORT: /);
   });
+
+  it('sets AUTH_MODE=none in the environment when nothing set it, and leaves a chosen mode alone', () => {
+    for (const unset of [{}, { AUTH_MODE: '' }, { AUTH_MODE: '  ' }] as NodeJS.ProcessEnv[]) {
+      explicitAuthMode(unset);
+      expect(unset.AUTH_MODE).toBe('none');
+    }
+    for (const mode of ['entra', 'none']) {
+      const env: NodeJS.ProcessEnv = { AUTH_MODE: mode };
+      explicitAuthMode(env);
+      expect(env.AUTH_MODE).toBe(mode);
+    }
+  });
+
+  it('cuts a stalled request after DEVHOST_REQUEST_TIMEOUT_MS (default 20 s, never above 30 s)', () => {
+    expect(requestTimeoutMs({})).toBe(20_000);
+    expect(requestTimeoutMs({ DEVHOST_REQUEST_TIMEOUT_MS: '500' })).toBe(500);
+    for (const bad of ['0', '99', '30001', '300000', 'soon']) expect(() => requestTimeoutMs({ DEVHOST_REQUEST_TIMEOUT_MS: bad })).toThrow(/^DEVHOST_REQUEST_TIMEOUT_MS: /);
+  });
 });
 
-describe('start-up banner', () => {
-  const handler = (): undefined => undefined;
-  const registrations: Registration[] = [
-    { name: 'sign', trigger: 'http', route: 'sign', methods: ['POST'], authLevel: 'anonymous', handler },
-    { name: 'jwks', trigger: 'http', route: '.well-known/jwks.json', methods: ['GET'], authLevel: 'anonymous', handler },
-    { name: 'rotateKeys', trigger: 'timer', rawSchedule: '%ROTATION_SCHEDULE%', schedule: '0 0 * * * *', runOnStartup: false, handler },
-    { name: 'cleanup', trigger: 'timer', rawSchedule: '0 */15 * * * *', schedule: '0 */15 * * * *', runOnStartup: false, handler },
-  ];
 
-  it('starts with the machine-readable listening line and lists every function', () => {
-    const text = banner('http://127.0.0.1:7071', 'api', registrations, { JWT_AUDIENCES: ' api://orders , api://billing' });
-    const lines = text.split('\n');
-    expect(lines[0]).toBe(listeningLine('http://127.0.0.1:7071'));
-    expect(lines[0]).toBe('kv-jwt host listening on http://127.0.0.1:7071');
-    expect(text).toContain('sign: [POST] http://127.0.0.1:7071/api/sign');
-    expect(text).toContain('jwks: [GET] http://127.0.0.1:7071/api/.well-known/jwks.json');
-    expect(text).toContain('rotateKeys: timer, schedule "0 0 * * * *" UTC (from %ROTATION_SCHEDULE%)\n');
-    expect(text).toContain('cleanup: timer, schedule "0 */15 * * * *" UTC\n');
-    expect(text).toContain(`-d '{"claims":{"sub":"demo","aud":"api://orders"}}'`);
-    expect(text).toContain('http://127.0.0.1:7071/api/verify');
-    expect(text).not.toContain('Authorization');
+describe('local.settings.json for the embedded host', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kvjwt-settings-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const write = (content: string): void => writeFileSync(join(dir, 'local.settings.json'), content);
+
+  it('copies Values into the environment, letting variables already set win (even when empty)', () => {
+    write(JSON.stringify({ IsEncrypted: false, Values: { JWT_ALG: 'ES256', PORT: '9000', AUTH_MODE: 'entra' } }));
+    const env: NodeJS.ProcessEnv = { PORT: '7000', AUTH_MODE: '' };
+    expect(applyLocalSettings(dir, env)).toEqual(['JWT_ALG']);
+    expect(env).toEqual({ PORT: '7000', AUTH_MODE: '', JWT_ALG: 'ES256' });
   });
 
-  it('uses api://local-dev without JWT_AUDIENCES and adds the caller token with AUTH_MODE=entra', () => {
-    const text = banner('http://127.0.0.1:7071', 'api', registrations, { AUTH_MODE: 'entra' });
-    expect(text).toContain('"aud":"api://local-dev"');
-    expect(text).toContain('-H "Authorization: Bearer $CALLER_TOKEN"');
+  it('is optional: no file, or no Values, applies nothing', () => {
+    const env: NodeJS.ProcessEnv = {};
+    expect(applyLocalSettings(dir, env)).toEqual([]);
+    write(JSON.stringify({ Host: { LocalHttpPort: 7071 } }));
+    expect(applyLocalSettings(dir, env)).toEqual([]);
+    expect(env).toEqual({});
   });
 
-  it('brackets IPv6 addresses', () => {
-    expect(baseUrlFor('::1', 80)).toBe('http://[::1]:80');
-    expect(baseUrlFor('127.0.0.1', 80)).toBe('http://127.0.0.1:80');
+  it('stops with the file name, and never its content, when the file is malformed', () => {
+    write('{ "Values": { "LOCAL_KEYSTORE_SECRET": "hunter2", }');
+    let message = '';
+    try {
+      applyLocalSettings(dir, {});
+    } catch (error: unknown) {
+      message = error instanceof Error ? error.message : String(error);
+    }
+    expect(message).toBe(`${join(dir, 'local.settings.json')} is not valid JSON.`);
+    expect(message).not.toContain('hunter2');
+  });
+
+  it.each([
+    ['[]', /must hold a JSON object/],
+    ['{"Values": []}', /"Values" must be an object/],
+    ['{"Values": {"PORT": 7071}}', /Values\.PORT must be a string/],
+    ['{"IsEncrypted": true, "Values": {"A": "b"}}', /is encrypted.*func settings decrypt/],
+  ])('refuses %s', (content, message) => {
+    write(content);
+    const env: NodeJS.ProcessEnv = {};
+    expect(() => applyLocalSettings(dir, env)).toThrow(message);
+    expect(env).toEqual({});
   });
 });

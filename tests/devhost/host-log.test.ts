@@ -1,39 +1,47 @@
-import { HostLog } from '../../devhost/host-log';
+import { InvocationContext } from '@azure/functions';
+import { HostLog, errorFields } from '../../devhost/host-log';
 
-/** The host's own lines: one JSON object each, whatever the request path holds. */
+function capture(): { log: HostLog; lines: Array<[string, Record<string, unknown>]> } {
+  const lines: Array<[string, Record<string, unknown>]> = [];
+  return { log: new HostLog((level, line) => lines.push([level, JSON.parse(line) as Record<string, unknown>])), lines };
+}
+
+/** The host's own lines: one JSON object each, whatever the fields hold. */
 describe('host log lines', () => {
-  it('writes the request line as the JSON object of its fields, in a fixed order', () => {
-    const lines: string[] = [];
-    const log = new HostLog((_level, line) => lines.push(line));
-    const path = '/api/"quoted"\\back\nline\u2028✓</script>';
-    log.request({ function: 'verify', invocationId: 'id-1', method: 'POST', path, status: 200, durationMs: 3 });
-    log.request({ invocationId: 'id-2', path: '/nowhere', status: 404, durationMs: 0 });
-    const [first, second] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(Object.keys(first)).toEqual(['time', 'level', 'message', 'function', 'invocationId', 'method', 'path', 'status', 'durationMs']);
-    expect(first).toMatchObject({ level: 'info', message: 'http.request', function: 'verify', invocationId: 'id-1', method: 'POST', path, status: 200, durationMs: 3 });
-    expect(new Date(first.time as string).toISOString()).toBe(first.time);
-    expect(second).toEqual({ time: second.time, level: 'info', message: 'http.request', invocationId: 'id-2', path: '/nowhere', status: 404, durationMs: 0 });
-    expect(lines.every((line) => !line.includes('\n'))).toBe(true);
+  it('writes one JSON object per line: time, level, message, then the fields', () => {
+    const raw: string[] = [];
+    const log = new HostLog((_level, line) => raw.push(line));
+    log.write('info', 'http.request', { function: 'verify', path: '/api/"quoted"\\back\nline\u2028✓</script>', status: 200 });
+    expect(raw).toHaveLength(1);
+    expect(raw[0]).not.toContain('\n');
+    const line = JSON.parse(raw[0]) as Record<string, unknown>;
+    expect(Object.keys(line)).toEqual(['time', 'level', 'message', 'function', 'path', 'status']);
+    expect(new Date(line.time as string).toISOString()).toBe(line.time);
+    expect(line).toMatchObject({ level: 'info', message: 'http.request', path: '/api/"quoted"\\back\nline\u2028✓</script>' });
   });
 
-  it('escapes function names and methods, however many distinct ones it has seen', () => {
-    const lines: string[] = [];
-    const log = new HostLog((_level, line) => lines.push(line));
-    const methods = Array.from({ length: 100 }, (_, i) => `M"${i}\\`);
-    for (const method of methods) log.request({ function: 'odd"name', invocationId: 'id', method, path: '/', status: 405, durationMs: 0 });
-    for (const method of methods) log.request({ function: 'odd"name', invocationId: 'id', method, path: '/', status: 405, durationMs: 0 });
-    const parsed = lines.map((line) => JSON.parse(line) as { function: string; method: string });
-    expect(parsed.map((line) => line.method)).toEqual([...methods, ...methods]);
-    expect(parsed.every((line) => line.function === 'odd"name')).toBe(true);
+  it('tags a function’s own lines (through the library’s InvocationContext) with function, invocation and level', () => {
+    const { log, lines } = capture();
+    const context = new InvocationContext({ functionName: 'sign', invocationId: 'id-3', logHandler: log.handlerFor('sign', 'id-3') });
+    context.log('plain', { n: 1 });
+    context.trace('trace');
+    context.debug('debug %d', 2);
+    context.info('info');
+    context.warn('careful');
+    context.error('broken', new TypeError('bad'));
+    expect(lines.map(([level]) => level)).toEqual(['info', 'info', 'info', 'info', 'warn', 'error']);
+    // Arguments are formatted as the worker formats them (util.format).
+    expect(lines.map(([, line]) => line.message).slice(0, 3)).toEqual(['plain { n: 1 }', 'trace', 'debug 2']);
+    expect(lines.every(([, line]) => line.function === 'sign' && line.invocationId === 'id-3')).toBe(true);
   });
+});
 
-  it('tags a function’s own lines with function and invocation, by level', () => {
-    const lines: Array<[string, string]> = [];
-    const log = new HostLog((level, line) => lines.push([level, line]));
-    log.functionLine('sign', 'id-3', 'warning', ['careful', { n: 1 }]);
-    log.handlerFor('sign', 'id-4')('error', 'broken');
-    expect(lines.map(([level]) => level)).toEqual(['warn', 'error']);
-    expect(JSON.parse(lines[0][1])).toMatchObject({ level: 'warn', message: 'careful {"n":1}', function: 'sign', invocationId: 'id-3' });
-    expect(JSON.parse(lines[1][1])).toMatchObject({ level: 'error', message: 'broken', function: 'sign', invocationId: 'id-4' });
+describe('errorFields', () => {
+  it('names the class and a short machine code, never the message', () => {
+    const error = Object.assign(new Error('password=hunter2'), { code: 'ECONNREFUSED' });
+    expect(errorFields(error)).toEqual({ error: 'Error', code: 'ECONNREFUSED' });
+    expect(errorFields(Object.assign(new TypeError('x'), { code: 'has spaces and hunter2' }))).toEqual({ error: 'TypeError' });
+    expect(errorFields('a string with hunter2')).toEqual({ error: 'string' });
+    expect(JSON.stringify([errorFields(error)])).not.toContain('hunter2');
   });
 });

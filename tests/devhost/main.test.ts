@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHost, type RunningHost } from '../support/host';
+import { startHost, type RunningHost, type StartHostOptions } from '../support/host';
+import { postPaced, stallMidRequest } from './clients';
 
 /** `node dist/devhost/main.js` as `npm start` runs it, with the real compiled functions. */
 let keyDir: string;
@@ -18,8 +19,8 @@ function env(extra: Record<string, string | undefined> = {}): Record<string, str
   };
 }
 
-async function start(extra: Record<string, string | undefined> = {}): Promise<RunningHost> {
-  const host = await startHost({ env: env(extra) });
+async function start(extra: Record<string, string | undefined> = {}, options: StartHostOptions = {}): Promise<RunningHost> {
+  const host = await startHost({ ...options, env: env(extra) });
   hosts.push(host);
   return host;
 }
@@ -101,5 +102,42 @@ describe('embedded host process', () => {
     } finally {
       await new Promise<void>((resolveClose) => blocker.close(() => resolveClose()));
     }
+  });
+});
+
+/** The review's security items, each over real sockets against the host process. */
+describe('embedded host process, hardened', () => {
+  const JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJsZWFrZWQtc3ViamVjdCJ9.bGVha2VkLXNpZ25hdHVyZS1ieXRlcw';
+
+  it('runs an app with AUTH_MODE=none set in its environment when nothing set it, bound to loopback whatever HOST says', async () => {
+    const host = await start({ AUTH_MODE: undefined, HOST: '0.0.0.0' }, { cwd: join(__dirname, '..', 'fixtures', 'devhost-env') });
+    expect(host.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await (await fetch(`${host.baseUrl}/api/auth-mode`)).json()).toEqual({ authMode: 'none' });
+  });
+
+  it('never writes a token found in a request path into its output', async () => {
+    const host = await start();
+    expect((await fetch(`${host.baseUrl}/api/verify/${JWT}`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${host.baseUrl}/${JWT}?token=${JWT}`)).status).toBe(404);
+    expect((await fetch(`${host.baseUrl}/api/keys/${JWT}`)).status).toBe(404);
+    await host.stop();
+    for (const part of JWT.split('.')) expect(host.logs()).not.toContain(part);
+    for (const path of ['/api/verify/…', '/…', '/api/keys/…']) expect(host.logs()).toContain(`"path":"${path}","status":404`);
+  });
+
+  it('lets a client that writes 2 MB before reading get the 413 problem document', async () => {
+    const host = await start();
+    for (let i = 0; i < 3; i += 1) {
+      const answer = await postPaced(host.port, '/api/sign', 2 * 1024 * 1024);
+      expect(answer).toEqual({ status: 413, body: expect.stringContaining('"code":"payload_too_large"') });
+    }
+  });
+
+  it('cuts a client that stalls mid-request after DEVHOST_REQUEST_TIMEOUT_MS', async () => {
+    const host = await start({ DEVHOST_REQUEST_TIMEOUT_MS: '1000' });
+    const started = Date.now();
+    const answer = await stallMidRequest(host.port, 'POST /api/sign HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 50\r\n\r\n{"claims":');
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 });

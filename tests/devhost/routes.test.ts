@@ -20,7 +20,7 @@ describe('embedded host routing', () => {
   });
 
   it('tells 404 from 405', () => {
-    expect(router.match('/api/sign', 'GET')).toEqual({ allowed: ['POST'] });
+    expect(router.match('/api/sign', 'GET')).toEqual({ allowed: ['POST'], template: 'api/sign' });
     expect(router.match('/api/nothing', 'GET')).toEqual({ allowed: [] });
     expect(router.match('/sign', 'POST')).toEqual({ allowed: [] });
     expect(router.match('/api/.well-known/jwksXjson', 'GET')).toEqual({ allowed: [] });
@@ -57,7 +57,29 @@ describe('embedded host routing edge cases', () => {
       { name: 'write', trigger: 'http', route: 'thing', methods: ['POST', 'PUT'], handler },
     ]);
     expect(two.match('/api/thing', 'PUT').found?.registration.name).toBe('write');
-    expect(two.match('/api/thing', 'DELETE')).toEqual({ allowed: ['GET', 'POST', 'PUT'] });
+    expect(two.match('/api/thing', 'DELETE')).toEqual({ allowed: ['GET', 'POST', 'PUT'], template: 'api/thing' });
+  });
+});
+
+describe('what a log line may say of a path', () => {
+  const router = new Router('api', registrations);
+  const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJl';
+
+  it('names the template of the matched route, never the values in it', () => {
+    expect(router.match(`/api/keys/${jwt}/public`, 'GET').template).toBe('api/keys/{kid}/{part?}');
+    expect(router.match(`/api/keys/${jwt}`, 'DELETE').template).toBe('api/keys/{kid}/{part?}');
+    expect(new Router('', registrations).match('/sign', 'POST').template).toBe('sign');
+  });
+
+  it('keeps of an unmatched path only its leading route words, then cuts', () => {
+    expect(router.unmatchedPath(`/api/verify/${jwt}`)).toBe('/api/…');
+    expect(router.unmatchedPath(`/api/sign/${jwt}`)).toBe('/api/sign/…');
+    expect(router.unmatchedPath(`/API/Keys/${jwt}/public/x`)).toBe('/API/Keys/…');
+    expect(router.unmatchedPath(`/${jwt}`)).toBe('/…');
+    expect(router.unmatchedPath('/')).toBe('/…');
+    expect(router.unmatchedPath('/api/sign/api/sign')).toBe('/api/sign/api/sign');
+    // Parameter names are not words: `{kid}` in a path is whatever the client sent.
+    expect(router.unmatchedPath('/api/keys/{kid}')).toBe('/api/keys/…');
   });
 });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compiledRegistrations } from '../support/registrations';
-import { parseNcrontab } from '../../devhost/ncrontab';
+import { parseSchedule } from '../../devhost/schedule';
 
 /**
  * Proof that Core Tools would see the same app: the compiled entry points (package.json `main`) are
@@ -51,7 +51,7 @@ describe('function registrations (what Core Tools indexes)', () => {
   it('gives every timer a schedule the host can run with the default settings', () => {
     const timers = functions.filter((f) => f.trigger === 'timer');
     expect(timers.length).toBeGreaterThan(0);
-    for (const timer of timers) expect(() => parseNcrontab(String(timer.schedule))).not.toThrow();
+    for (const timer of timers) expect(() => parseSchedule(String(timer.schedule))).not.toThrow();
   });
 
   it('points package.json main at the compiled functions', () => {

@@ -1,11 +1,12 @@
-import { NcrontabError, nextOccurrence, parseNcrontab } from '../../devhost/ncrontab';
+import { Cron } from 'croner';
+import { ScheduleError, parseSchedule } from '../../devhost/schedule';
 
 function next(expression: string, fromIso: string, count = 1): string[] {
-  const schedule = parseNcrontab(expression);
+  const schedule = parseSchedule(expression);
   const out: string[] = [];
   let at = Date.parse(fromIso);
   for (let i = 0; i < count; i += 1) {
-    const found = nextOccurrence(schedule, at);
+    const found = schedule.next(at);
     if (found === undefined) throw new Error(`no occurrence after ${new Date(at).toISOString()}`);
     at = found;
     out.push(new Date(at).toISOString());
@@ -13,7 +14,7 @@ function next(expression: string, fromIso: string, count = 1): string[] {
   return out;
 }
 
-describe('NCRONTAB (6 fields, UTC, NCrontab semantics)', () => {
+describe('NCRONTAB schedules on croner (6 fields, UTC, NCrontab semantics)', () => {
   it('runs hourly on the hour (the default rotation schedule), strictly after the base time', () => {
     expect(next('0 0 * * * *', '2026-11-25T02:50:10Z', 2)).toEqual(['2026-11-25T03:00:00.000Z', '2026-11-25T04:00:00.000Z']);
     expect(next('0 0 * * * *', '2026-11-25T03:00:00Z')).toEqual(['2026-11-25T04:00:00.000Z']);
@@ -36,9 +37,11 @@ describe('NCRONTAB (6 fields, UTC, NCrontab semantics)', () => {
   });
 
   it('matches names as case-insensitive prefixes of the English names, like NCrontab', () => {
-    expect(parseNcrontab('0 0 0 * March Monday')).toEqual(parseNcrontab('0 0 0 * 3 1'));
-    expect(parseNcrontab('0 0 0 * mar mon')).toEqual(parseNcrontab('0 0 0 * 3 1'));
-    expect(parseNcrontab('0 0 0 * * sun-sat')).toEqual(parseNcrontab('0 0 0 * * *'));
+    const from = '2026-11-25T00:00:00Z';
+    expect(next('0 0 0 * March Monday', from, 6)).toEqual(next('0 0 0 * 3 1', from, 6));
+    expect(next('0 0 0 * mar mon', from, 6)).toEqual(next('0 0 0 * 3 1', from, 6));
+    expect(next('0 0 0 * MARCH MONDAY', from, 6)).toEqual(next('0 0 0 * 3 1', from, 6));
+    expect(next('0 0 0 * * sun-sat', from, 9)).toEqual(next('0 0 0 * * *', from, 9));
   });
 
   it('crosses month ends, year ends and leap days', () => {
@@ -53,8 +56,16 @@ describe('NCRONTAB (6 fields, UTC, NCrontab semantics)', () => {
     expect(next('0 0 12 * * 0', '2026-11-25T00:00:00Z')).toEqual(['2026-11-29T12:00:00.000Z']);
   });
 
+  it("needs croner's domAndDow and sloppyRanges for that: its defaults are Vixie cron's", () => {
+    const from = new Date('2026-11-25T00:00:00Z');
+    // OR: every Sunday and every 1st (29 November is a Sunday), where NCrontab waits for a Sunday the 1st.
+    expect(new Cron('0 0 0 1 * SUN', { timezone: 'UTC' }).nextRun(from)?.toISOString()).toBe('2026-11-29T00:00:00.000Z');
+    expect(() => new Cron('0 45/5 * * * *', { timezone: 'UTC' })).toThrow(/numeric prefix/);
+    expect(new Cron('0 0 0 * * 7', { timezone: 'UTC' }).nextRun(from)?.toISOString()).toBe('2026-11-29T00:00:00.000Z');
+  });
+
   it('returns undefined for a schedule that never occurs instead of looping', () => {
-    expect(nextOccurrence(parseNcrontab('0 0 0 30 2 *'), Date.parse('2026-01-01T00:00:00Z'))).toBeUndefined();
+    expect(parseSchedule('0 0 0 30 2 *').next(Date.parse('2026-01-01T00:00:00Z'))).toBeUndefined();
   });
 
   it.each([
@@ -81,8 +92,19 @@ describe('NCRONTAB (6 fields, UTC, NCrontab semantics)', () => {
     '* * * * JAN-FUN *',
     '-1 * * * * *',
     '1.5 * * * * *',
+    // croner's extensions and forms NCrontab refuses: a schedule that runs here must run in Azure.
+    '0 0 0 L * *',
+    '0 0 0 15W * *',
+    '0 0 0 * * 5#2',
+    '0 0 0 * * 5L',
+    '0 0 0 ? * *',
+    '@daily',
+    '0 0 0 * * 0-7',
+    '/5 * * * * *',
+    '0 0 0 * * +1',
+    '* * * * * MON7',
   ])('rejects %p with a message naming the expression', (expression) => {
-    expect(() => parseNcrontab(expression)).toThrow(NcrontabError);
-    expect(() => parseNcrontab(expression)).toThrow(`"${expression}"`);
+    expect(() => parseSchedule(expression)).toThrow(ScheduleError);
+    expect(() => parseSchedule(expression)).toThrow(`"${expression}"`);
   });
 });
