@@ -8,6 +8,7 @@
 //   node scripts/package-app.mjs                       list the package: files, bytes, a summary line
 //   node scripts/package-app.mjs --zip <out.zip>       also write the zip (deflate) and print its size
 //   node scripts/package-app.mjs --funcignore <file>   use another ignore file (e.g. an old one, to compare)
+//   node scripts/package-app.mjs --root <dir>          package another project folder (tests use a scratch tree)
 //   node scripts/package-app.mjs --update-funcignore   rewrite the allow-list in .funcignore from package-lock.json
 //   node scripts/package-app.mjs --check-funcignore    exit 1 when the allow-list and package-lock.json differ
 //
@@ -155,11 +156,12 @@ function main(argv) {
     console.log(`.funcignore: the allow-list names the ${packages.length} top-level folders of the production dependency tree`);
     return 0;
   }
-  const files = packageFiles(ROOT, resolve(option('--funcignore') ?? funcignorePath));
-  const bytes = files.reduce((sum, file) => sum + statSync(join(ROOT, file)).size, 0);
+  const root = resolve(option('--root') ?? ROOT);
+  const files = packageFiles(root, resolve(option('--funcignore') ?? join(root, '.funcignore')));
+  const bytes = files.reduce((sum, file) => sum + statSync(join(root, file)).size, 0);
   if (argv.includes('--list')) for (const file of files) console.log(file);
   const zip = option('--zip');
-  const zipped = zip ? `, zip ${(writeZip(ROOT, files, resolve(zip)) / 1024 / 1024).toFixed(2)} MiB at ${zip}` : '';
+  const zipped = zip ? `, zip ${(writeZip(root, files, resolve(zip)) / 1024 / 1024).toFixed(2)} MiB at ${zip}` : '';
   console.log(`package: ${files.length} files, ${(bytes / 1024 / 1024).toFixed(2)} MiB${zipped}`);
   return 0;
 }
