@@ -21,7 +21,7 @@ export const SUPPORTED_FUNCTIONS = ['parameters', 'triggerBody', 'triggerOutputs
 /** outputs('X').body of an Http action, or undefined. */
 function httpBody(result: ActionResult | undefined): unknown {
   const outputs = result?.outputs;
-  return outputs && typeof outputs === 'object' && 'body' in outputs ? (outputs as { body: unknown }).body : undefined;
+  return outputs && typeof outputs === 'object' && 'body' in outputs ? outputs.body : undefined;
 }
 
 type Token = { kind: 'name' | 'string' | 'number' | 'punct'; value: string };
