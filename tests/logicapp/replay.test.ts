@@ -56,13 +56,17 @@ beforeEach(() => {
   downstreamAnswer = { status: 200, body: { accepted: true } };
 });
 
+// Real time against the host (a first call on a busy machine may take a while); a hundredth of it against the
+// scripted stand-in (timeouts at least 1 s), whose hang outlasts that and whose 5-10 s retry waits need not be waited.
+const timeScale = (parameters: Record<string, unknown>): number => (parameters.functionBaseUrl === standUrl ? 0.01 : 1);
+
 function callApi(trigger: unknown, parameters: Record<string, unknown> = {}): Promise<ReplayRun> {
   return replay({
     definition: loadWorkflow('call-api-with-token'),
     parameters: { ...system.workflowParameters('callApi'), downstreamApiUrl: downstreamUrl, ...parameters },
     trigger: { body: trigger },
     managedIdentityToken: system.managedIdentity(system.oids.callApi),
-    timeScale: 0.01,
+    timeScale: timeScale(parameters),
   });
 }
 
@@ -72,7 +76,7 @@ function verifyInbound(trigger: unknown, parameters: Record<string, unknown> = {
     parameters: { ...system.workflowParameters('verifyInbound'), ...parameters },
     trigger: { body: trigger },
     managedIdentityToken: system.managedIdentity(identity),
-    timeScale: 0.01,
+    timeScale: timeScale(parameters),
   });
 }
 
@@ -132,7 +136,7 @@ describe('call-api-with-token', () => {
     ['429', 429, 2],
     ['a hang', 'hang', 2],
   ] as const)('retries the sign call once on %s, then answers 503 with Retry-After', async (_label, behaviour, attempts) => {
-    standHandler = (_q, s) => (behaviour === 'hang' ? setTimeout(() => s.destroy(), 2000) : s.writeHead(behaviour, { 'Content-Type': 'application/problem+json' }).end('{"code":"key_store_unavailable"}'));
+    standHandler = (_q, s) => (behaviour === 'hang' ? setTimeout(() => s.destroy(), 5000) : s.writeHead(behaviour, { 'Content-Type': 'application/problem+json' }).end('{"code":"key_store_unavailable"}'));
     const before = received.length;
     const run = await callApi({ payload: {} }, { functionBaseUrl: standUrl });
     expect(run.response).toMatchObject({ statusCode: 503, headers: { 'Retry-After': '30' }, body: { status: 'sign_unavailable' } });
@@ -141,7 +145,7 @@ describe('call-api-with-token', () => {
   });
 
   it('fails closed when its identity is not the one CALLER_POLICY names for signing', async () => {
-    const run = await replay({ definition: loadWorkflow('call-api-with-token'), parameters: { ...system.workflowParameters('callApi'), downstreamApiUrl: downstreamUrl }, trigger: { body: {} }, managedIdentityToken: system.managedIdentity(system.oids.verifyInbound), timeScale: 0.01 });
+    const run = await replay({ definition: loadWorkflow('call-api-with-token'), parameters: { ...system.workflowParameters('callApi'), downstreamApiUrl: downstreamUrl }, trigger: { body: {} }, managedIdentityToken: system.managedIdentity(system.oids.verifyInbound) });
     expect(run.response).toMatchObject({ statusCode: 500, body: { status: 'sign_refused', functionStatus: 403, code: 'forbidden' } });
   });
 });
@@ -198,7 +202,7 @@ describe('verify-inbound', () => {
     ['503', 503],
     ['a hang', 'hang'],
   ] as const)('retries the verify call once on %s, then answers 503 with Retry-After', async (_label, behaviour) => {
-    standHandler = (_q, s) => (behaviour === 'hang' ? setTimeout(() => s.destroy(), 2000) : s.writeHead(behaviour).end());
+    standHandler = (_q, s) => (behaviour === 'hang' ? setTimeout(() => s.destroy(), 5000) : s.writeHead(behaviour).end());
     const run = await verifyInbound({ token: await inboundToken() }, { functionBaseUrl: standUrl });
     expect(run.response).toMatchObject({ statusCode: 503, headers: { 'Retry-After': '30' }, body: { status: 'verify_unavailable' } });
     expect(standCalls).toBe(2);

@@ -76,7 +76,8 @@ async function runHttp(name: string, action: RawAction, state: RunState, options
   }
   const body = inputs.body === undefined ? undefined : typeof inputs.body === 'string' ? inputs.body : JSON.stringify(inputs.body);
   const scale = options.timeScale ?? 1;
-  const timeoutMs = durationMs(action.limit?.timeout ?? OUTBOUND_REQUEST_LIMIT) * scale;
+  // Scaled, but never below a second: a loaded test machine must not turn a quick answer into a timeout.
+  const timeoutMs = Math.max(Math.min(1000, durationMs(action.limit?.timeout ?? OUTBOUND_REQUEST_LIMIT)), durationMs(action.limit?.timeout ?? OUTBOUND_REQUEST_LIMIT) * scale);
   const delays = retryDelays(inputs.retryPolicy);
   for (let attempt = 0; ; attempt += 1) {
     const record: HttpAttempt = { action: name, method: inputs.method, uri: inputs.uri, headers, body: inputs.body, outcome: 'connection-failed' };
