@@ -20,7 +20,7 @@ function Step([int] $Number, [string] $Text) {
 function Setting([string] $Name) {
     $value = [Environment]::GetEnvironmentVariable($Name)
     if (-not $value) {
-        $value = (& azd env get-value $Name 2>$null)
+        try { $value = (& azd env get-value $Name 2>$null) } catch { $value = '' }
         if ($LASTEXITCODE -ne 0) { $value = '' }
     }
     if (-not $value) { Fail "$Name is not set in the azd environment (did azd provision run?)" }
@@ -86,8 +86,9 @@ Write-Host "      issuer $issuer, jwks_uri $jwksUri"
 Step 3 "GET $jwksUri"
 $jwks = RequestUntilSettled 'JWKS' GET $jwksUri
 if ($jwks.Status -ne 200) { Fail "the JWKS answered $($jwks.Status)" }
-$kids = @((Field $jwks.Json 'keys') | ForEach-Object { $_.kid })
-if ($kids.Count -eq 0) { Fail 'the JWKS lists no key' }
+$keys = Field $jwks.Json 'keys'
+if (-not $keys) { Fail 'the JWKS lists no key' }
+$kids = @($keys | ForEach-Object { $_.kid })
 Write-Host "      keys: $($kids -join ' ')"
 
 Step 4 "POST $base/api/sign as the deploying principal (aud $audience, sub $subject)"

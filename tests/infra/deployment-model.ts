@@ -1,13 +1,16 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { evaluateValue, fileScope, type Environment } from './bicep-eval';
-import { at, readBicep, type BicepFile } from './bicep-reader';
+import { at, readBicep, type BicepFile, type BicepResource, type BicepValue } from './bicep-reader';
 
 /**
  * What `azd up` would deploy for given parameters, evaluated from the Bicep itself: main.bicep's variables and
  * module parameters, then the modules' resources with those parameters. Values ARM only knows at deploy time
  * (principal ids, the registration's appId, host names) are stand-ins given by the caller.
  */
-export const INFRA = join(resolve(__dirname, '..', '..'), 'infra');
+export const ROOT = resolve(__dirname, '..', '..');
+export const INFRA = join(ROOT, 'infra');
+export const MODULE_FILES = readdirSync(join(INFRA, 'modules')).map((f) => `modules/${f}`);
 export const main = readBicep(join(INFRA, 'main.bicep'));
 const modules = new Map<string, BicepFile>();
 export function moduleFile(path: string): BicepFile {
@@ -15,6 +18,17 @@ export function moduleFile(path: string): BicepFile {
   modules.set(path, file);
   return file;
 }
+/** A file of the repository, as text. */
+export const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
+/** The source text of a value read from Bicep. */
+export const text = (value: BicepValue): string => value.text;
+export function resourceNamed(path: string, symbol: string): BicepResource {
+  const found = moduleFile(path).resources.find((r) => r.symbol === symbol);
+  if (!found) throw new Error(`${path} has no resource ${symbol}`);
+  return found;
+}
+/** main.bicep's parameters for a plain environment, with a deploying principal. */
+export const DEFAULTS = { environmentName: 'dev', location: 'westeurope', principalId: '77777777-7777-4777-8777-777777777777' };
 
 export interface DeployTimeValues {
   callApiPrincipalId: string;
@@ -95,5 +109,5 @@ export function deployment(params: Record<string, unknown>, deployTime: DeployTi
 
 /** The app settings Bicep writes, for an environment with the default parameters. */
 export function defaultAppSettings(params: Record<string, unknown> = {}, deployTime: DeployTimeValues = STAND_INS): Record<string, string> {
-  return deployment({ environmentName: 'dev', location: 'westeurope', principalId: '77777777-7777-4777-8777-777777777777', ...params }, deployTime).resource('functionSettings', 'appSettings') as Record<string, string>;
+  return deployment({ ...DEFAULTS, ...params }, deployTime).resource('functionSettings', 'appSettings') as Record<string, string>;
 }
