@@ -2,6 +2,8 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '*.js', '*.mjs', 'tests/support/tls/*.js', 'tests/fixtures/**/*.js'] },
+  // Plain-Node scripts outside the TypeScript project: the azd hooks' helpers and the vendored Bicep type checker.
+  { ignores: ['scripts/**/*.mjs', 'tests/infra/bicep-types/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

@@ -1,18 +1,22 @@
 // Key Vault with RBAC, soft delete and purge protection, and the first version of the signing key.
-// The timer function owns rotation; the vault's rotation policy only notifies before expiry.
+// The rotateKeys timer owns rotation (announced -> active -> retired -> disabled); the key has no Key Vault
+// rotation policy: no version carries an expiry, so a "notify before expiry" action could never fire.
+// The vault name is deterministic per environment and salt (main.bicep): with purge protection a deleted vault
+// keeps its name for softDeleteRetentionInDays, so a redeploy after `azd down` needs a new salt.
 param name string
 param location string
 param tags object
 param keyName string
 param jwtAlg string
-param rsaKeySize int
+@description('RSA modulus bits of the signing key (ignored for EC and HMAC); the app reads the same value as JWT_KEY_SIZE.')
+param jwtKeySize int
 
 var isHmac = startsWith(jwtAlg, 'HS')
 var isEc = startsWith(jwtAlg, 'ES')
 var curves = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' }
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
-  name: take(name, 24)
+  name: name
   location: location
   tags: tags
   properties: {
@@ -34,16 +38,10 @@ resource signingKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' = if (!isHmac) {
   tags: { alg: jwtAlg, origin: 'bicep' }
   properties: {
     kty: isEc ? 'EC' : 'RSA'
-    keySize: isEc ? null : rsaKeySize
+    keySize: isEc ? null : jwtKeySize
     curveName: isEc ? curves[jwtAlg] : null
     keyOps: ['sign', 'verify']
     attributes: { enabled: true, exportable: false }
-    rotationPolicy: {
-      attributes: { expiryTime: 'P2Y' }
-      lifetimeActions: [
-        { trigger: { timeBeforeExpiry: 'P30D' }, action: { type: 'notify' } }
-      ]
-    }
   }
 }
 

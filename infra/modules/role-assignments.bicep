@@ -7,9 +7,12 @@
 // - Storage Table Data Contributor on the revocation table only;
 // - Monitoring Metrics Publisher on Application Insights (Entra-authenticated telemetry).
 // The deploying user gets Blob Data Owner (azd deploy uploads the package) and Crypto Officer on
-// the key (to inspect or rotate it by hand). The Logic App needs no role.
+// the key (to inspect or rotate it by hand). The Logic Apps need no role.
 param functionPrincipalId string
 param deployerPrincipalId string
+@description('azd AZURE_PRINCIPAL_TYPE: User for `azd up` from a terminal, ServicePrincipal from CI.')
+@allowed(['User', 'ServicePrincipal'])
+param deployerPrincipalType string
 param vaultName string
 param keyName string
 param isHmac bool
@@ -106,7 +109,7 @@ resource deployerBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' 
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataOwnerRoleId)
     principalId: deployerPrincipalId
-    principalType: 'User'
+    principalType: deployerPrincipalType
   }
 }
 
@@ -116,6 +119,6 @@ resource deployerKeyCryptoOfficer 'Microsoft.Authorization/roleAssignments@2022-
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultCryptoOfficerRoleId)
     principalId: deployerPrincipalId
-    principalType: 'User'
+    principalType: deployerPrincipalType
   }
 }

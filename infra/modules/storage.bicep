@@ -1,5 +1,6 @@
 // Host storage, deployment package container and the revocation table. No shared keys: every
 // client (the host, azd deploy, the revocation store) uses Microsoft Entra identities.
+@description('3-24 lowercase letters and digits (main.bicep builds it so for any azd environment name).')
 param name string
 param location string
 param tags object
@@ -8,7 +9,7 @@ var deploymentContainerName = 'app-package'
 var revocationTableName = 'revocations'
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
-  name: take(name, 24)
+  name: name
   location: location
   tags: tags
   kind: 'StorageV2'

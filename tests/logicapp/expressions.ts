@@ -1,16 +1,28 @@
 /**
- * A tiny evaluator for the Workflow Definition Language expressions the token broker uses — only
- * those functions: parameters(), triggerBody(), body(), outputs(), equals(), with `?['x']` / `['x']`
- * property access and `@{…}` string interpolation. Anything else throws, so the replay can not
- * silently pass over an expression it does not understand.
+ * A tiny evaluator for the Workflow Definition Language expressions the workflows use — only those
+ * functions: parameters(), triggerBody(), triggerOutputs(), body(), outputs(), actions(), equals(),
+ * coalesce(), json(), with `?['x']` / `['x']` property access and `@{…}` string interpolation.
+ * Anything else throws, so the replay can not silently pass over an expression it does not understand.
  */
-export interface ExpressionContext {
-  parameters: Record<string, unknown>;
-  triggerBody: unknown;
-  results: Record<string, { statusCode?: number; body?: unknown; headers?: Record<string, string> }>;
+export interface ActionResult {
+  status: 'Succeeded' | 'Failed' | 'Skipped' | 'TimedOut';
+  /** Http: { statusCode, headers, body } (absent when no response came back); Compose: the value. */
+  outputs?: unknown;
 }
 
-export const SUPPORTED_FUNCTIONS = ['parameters', 'triggerBody', 'body', 'outputs', 'equals'] as const;
+export interface ExpressionContext {
+  parameters: Record<string, unknown>;
+  trigger: { body: unknown; headers: Record<string, string> };
+  results: Record<string, ActionResult>;
+}
+
+export const SUPPORTED_FUNCTIONS = ['parameters', 'triggerBody', 'triggerOutputs', 'body', 'outputs', 'actions', 'equals', 'coalesce', 'json'] as const;
+
+/** outputs('X').body of an Http action, or undefined. */
+function httpBody(result: ActionResult | undefined): unknown {
+  const outputs = result?.outputs;
+  return outputs && typeof outputs === 'object' && 'body' in outputs ? outputs.body : undefined;
+}
 
 type Token = { kind: 'name' | 'string' | 'number' | 'punct'; value: string };
 
@@ -107,15 +119,24 @@ function call(name: string, args: unknown[], context: ExpressionContext): unknow
       if (!(String(args[0]) in context.parameters)) throw new Error(`undeclared parameter ${String(args[0])}`);
       return context.parameters[String(args[0])];
     case 'triggerBody':
-      return context.triggerBody;
+      return context.trigger.body;
+    case 'triggerOutputs':
+      return { headers: context.trigger.headers, body: context.trigger.body };
     case 'body':
-      return context.results[String(args[0])]?.body;
-    case 'outputs': {
+      return httpBody(context.results[String(args[0])]);
+    case 'outputs':
+      return context.results[String(args[0])]?.outputs;
+    case 'actions': {
       const result = context.results[String(args[0])];
-      return result ? { statusCode: result.statusCode, body: result.body, headers: result.headers } : undefined;
+      if (!result) throw new Error(`actions('${String(args[0])}') before it ran`);
+      return { name: String(args[0]), status: result.status, outputs: result.outputs };
     }
     case 'equals':
       return JSON.stringify(args[0]) === JSON.stringify(args[1]);
+    case 'coalesce':
+      return args.find((a) => a !== null && a !== undefined) ?? null;
+    case 'json':
+      return JSON.parse(String(args[0])) as unknown;
     default:
       throw new Error(`the replay does not implement ${name}()`);
   }
@@ -142,4 +163,30 @@ export function functionsCalled(text: string): string[] {
   const expressions = text.startsWith('@') && !text.startsWith('@{') ? [text.slice(1)] : [...text.matchAll(/@\{([^}]*)\}/g)].map((m) => m[1]);
   for (const expression of expressions) for (const match of expression.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)) names.push(match[1]);
   return names;
+}
+
+const COMPARISONS: Record<string, (a: unknown, b: unknown) => boolean> = {
+  equals: (a, b) => JSON.stringify(a) === JSON.stringify(b),
+  greater: (a, b) => Number(a) > Number(b),
+  greaterOrEquals: (a, b) => Number(a) >= Number(b),
+  less: (a, b) => Number(a) < Number(b),
+  lessOrEquals: (a, b) => Number(a) <= Number(b),
+};
+
+/**
+ * The condition of an If action as Logic Apps reads it: an expression string, or the designer's object form
+ * ({ and: [...] }, { or: [...] }, { not: {...} }, { equals: [a, b] }, greater/less/...OrEquals).
+ */
+export function evaluateCondition(condition: unknown, context: ExpressionContext): boolean {
+  if (typeof condition === 'string') return evaluate(condition, context) === true;
+  const entries = Object.entries(condition as Record<string, unknown>);
+  if (entries.length !== 1) throw new Error(`a condition has exactly one operator: ${JSON.stringify(condition)}`);
+  const [operator, operand] = entries[0];
+  if (operator === 'and') return (operand as unknown[]).every((c) => evaluateCondition(c, context));
+  if (operator === 'or') return (operand as unknown[]).some((c) => evaluateCondition(c, context));
+  if (operator === 'not') return !evaluateCondition(operand, context);
+  const compare = COMPARISONS[operator];
+  if (!compare) throw new Error(`the replay does not implement the condition ${operator}`);
+  const [left, right] = (operand as unknown[]).map((value) => evaluate(value, context));
+  return compare(left, right);
 }

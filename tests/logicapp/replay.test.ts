@@ -1,130 +1,218 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startHost, type RunningHost } from '../support/host';
-import { evaluate, type ExpressionContext } from './expressions';
-import { loadWorkflow, type RawAction } from './workflow-model';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { replay, type ReplayRun } from './replay';
+import { startDeployedSystem, type DeployedSystem } from './deployed-system';
+import { loadWorkflow } from './workflow-model';
 
 /**
- * Replays the token-broker workflow against the running embedded host: actions in runAfter order,
- * expressions evaluated, HTTP calls made for real (the downstream API is a local stub). The host
- * runs with AUTH_MODE=none, so the managed identity itself is checked statically (workflow.test.ts).
+ * Every branch of both workflows, replayed against the embedded host configured as Bicep configures the app
+ * (AUTH_MODE=entra, the Bicep CALLER_POLICY, each workflow with its own managed identity), with real HTTP, real
+ * tokens and a local downstream API. Failure branches the host does not produce on demand (503, 429, a hang)
+ * come from a scripted stand-in for the function app.
  */
-type Status = 'Succeeded' | 'Failed' | 'Skipped' | 'TimedOut';
-interface RunState {
-  context: ExpressionContext;
-  statuses: Record<string, Status>;
-  response?: { statusCode: number; body: unknown };
-  calls: string[];
-}
-
-async function runScope(actions: Record<string, RawAction>, state: RunState): Promise<void> {
-  const pending = new Set(Object.keys(actions));
-  while (pending.size > 0) {
-    const ready = [...pending].filter((name) => Object.keys(actions[name].runAfter ?? {}).every((before) => state.statuses[before] !== undefined));
-    if (ready.length === 0) throw new Error(`no runnable action among ${[...pending].join(', ')}`);
-    for (const name of ready) {
-      pending.delete(name);
-      const action = actions[name];
-      const allowed = Object.entries(action.runAfter ?? {}).every(([before, statuses]) => statuses.includes(state.statuses[before]));
-      state.statuses[name] = allowed ? await runAction(name, action, state) : 'Skipped';
-    }
-  }
-}
-
-async function runAction(name: string, action: RawAction, state: RunState): Promise<Status> {
-  state.calls.push(name);
-  if (action.type === 'Http') {
-    const inputs = evaluate(action.inputs, state.context) as { method: string; uri: string; headers?: Record<string, string>; body?: unknown };
-    const response = await fetch(inputs.uri, { method: inputs.method, headers: inputs.headers, body: inputs.body === undefined ? undefined : JSON.stringify(inputs.body) });
-    const text = await response.text();
-    const body: unknown = text ? (JSON.parse(text) as unknown) : undefined;
-    state.context.results[name] = { statusCode: response.status, body };
-    return response.status < 400 ? 'Succeeded' : 'Failed';
-  }
-  if (action.type === 'If') {
-    const expression = evaluate(action.expression, state.context) as { and: Array<{ equals: [unknown, unknown] }> };
-    const holds = expression.and.every((c) => JSON.stringify(c.equals[0]) === JSON.stringify(c.equals[1]));
-    await runScope((holds ? action.actions : action.else?.actions) ?? {}, state);
-    return 'Succeeded';
-  }
-  if (action.type === 'Response') {
-    const inputs = evaluate(action.inputs, state.context) as { statusCode: number; body: unknown };
-    state.response ??= { statusCode: inputs.statusCode, body: inputs.body };
-    return 'Succeeded';
-  }
-  throw new Error(`the replay does not implement ${action.type}`);
-}
-
-let dir: string;
-let host: RunningHost;
+type Handler = (request: IncomingMessage, response: ServerResponse) => void;
+let system: DeployedSystem;
 let downstream: Server;
 let downstreamUrl: string;
+let downstreamAnswer: { status: number; body: unknown } = { status: 200, body: { accepted: true } };
 const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+let stand: Server;
+let standUrl: string;
+let standHandler: Handler = (_q, s) => s.end();
+let standCalls = 0;
+
+async function listen(handler: Handler): Promise<{ server: Server; url: string }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'kvjwt-replay-'));
-  host = await startHost({ env: { AUTH_MODE: 'none', LOCAL_KEYSTORE_DIR: dir, JWT_AUDIENCES: 'api://broker,api://orders', JWT_ISSUER: 'https://jwt.test/api' } });
-  downstream = createServer((request, response) => {
+  system = await startDeployedSystem();
+  ({ server: downstream, url: downstreamUrl } = await listen((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
       received.push({ headers: request.headers, body });
-      response.writeHead(200, { 'Content-Type': 'application/json' });
-      response.end(JSON.stringify({ accepted: true }));
+      response.writeHead(downstreamAnswer.status, { 'Content-Type': 'application/json' }).end(JSON.stringify(downstreamAnswer.body));
     });
-  });
-  await new Promise<void>((resolve) => downstream.listen(0, '127.0.0.1', () => resolve()));
-  downstreamUrl = `http://127.0.0.1:${(downstream.address() as AddressInfo).port}/orders`;
+  }));
+  downstreamUrl += '/orders';
+  ({ server: stand, url: standUrl } = await listen((request, response) => {
+    standCalls += 1;
+    request.resume();
+    request.on('end', () => standHandler(request, response));
+  }));
 }, 60_000);
 
 afterAll(async () => {
-  await host?.stop();
-  await new Promise<void>((resolve) => downstream.close(() => resolve()));
-  rmSync(dir, { recursive: true, force: true });
+  await system?.stop();
+  for (const server of [downstream, stand]) await new Promise<void>((resolve) => server?.close(() => resolve()));
 });
 
-async function replay(triggerBody: unknown): Promise<RunState> {
-  const definition = loadWorkflow();
-  const parameters = Object.fromEntries(Object.entries(definition.parameters).map(([k, p]) => [k, p.defaultValue]));
-  Object.assign(parameters, { functionBaseUrl: host.baseUrl, downstreamApiUrl: downstreamUrl, downstreamAudience: 'api://orders' });
-  const state: RunState = { context: { parameters, triggerBody, results: {} }, statuses: {}, calls: [] };
-  await runScope(definition.actions, state);
-  return state;
+beforeEach(() => {
+  standCalls = 0;
+  downstreamAnswer = { status: 200, body: { accepted: true } };
+});
+
+// Real time against the host (a first call on a busy machine may take a while); a hundredth of it against the
+// scripted stand-in (timeouts at least 1 s), whose hang outlasts that and whose 5-10 s retry waits need not be waited.
+const timeScale = (parameters: Record<string, unknown>): number => (parameters.functionBaseUrl === standUrl ? 0.01 : 1);
+
+function callApi(trigger: unknown, parameters: Record<string, unknown> = {}): Promise<ReplayRun> {
+  return replay({
+    definition: loadWorkflow('call-api-with-token'),
+    parameters: { ...system.workflowParameters('callApi'), downstreamApiUrl: downstreamUrl, ...parameters },
+    trigger: { body: trigger },
+    managedIdentityToken: system.managedIdentity(system.oids.callApi),
+    timeScale: timeScale(parameters),
+  });
 }
 
-async function callerToken(ttlSeconds = 120): Promise<string> {
-  const response = await fetch(`${host.baseUrl}/api/sign`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ claims: { sub: 'partner-42', aud: 'api://broker' }, ttlSeconds }) });
+function verifyInbound(trigger: unknown, parameters: Record<string, unknown> = {}, identity = system.oids.verifyInbound): Promise<ReplayRun> {
+  return replay({
+    definition: loadWorkflow('verify-inbound'),
+    parameters: { ...system.workflowParameters('verifyInbound'), ...parameters },
+    trigger: { body: trigger },
+    managedIdentityToken: system.managedIdentity(identity),
+    timeScale: timeScale(parameters),
+  });
+}
+
+/** A token for the inbound audience, signed by the deploying user (as the smoke test does). */
+async function inboundToken(sub = 'partner-42'): Promise<string> {
+  const response = await fetch(`${system.host.baseUrl}/api/sign`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${system.accessToken(system.oids.deployer)}` }, body: JSON.stringify({ claims: { sub, aud: system.audiences.inbound }, ttlSeconds: 120 }) });
+  expect(response.status).toBe(200);
   return ((await response.json()) as { token: string }).token;
 }
 
-describe('token-broker replay against the embedded host', () => {
-  it('verifies the caller, signs a downstream token and forwards the payload with it', async () => {
-    const state = await replay({ token: await callerToken(), payload: { order: 7 } });
-    expect(state.response).toEqual({ statusCode: 200, body: { status: 'forwarded', downstreamStatus: 200, result: { accepted: true } } });
-    expect(state.calls).toEqual(['Verify_caller_token', 'Is_caller_token_active', 'Sign_downstream_token', 'Call_downstream_API', 'Respond_forwarded']);
-    const forwarded = received[received.length - 1];
-    expect(JSON.parse(forwarded.body)).toEqual({ order: 7 });
-    const token = String(forwarded.headers.authorization).replace(/^Bearer /, '');
-    const check = await fetch(`${host.baseUrl}/api/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, audience: 'api://orders' }) });
-    expect(await check.json()).toMatchObject({ active: true, sub: 'partner-42', aud: 'api://orders' });
+function lastDownstreamToken(): string {
+  return String(received[received.length - 1].headers.authorization).replace(/^Bearer /, '');
+}
+
+const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]+/;
+
+describe('call-api-with-token', () => {
+  it('signs a token for the downstream audience as itself and calls the downstream API with it', async () => {
+    const run = await callApi({ payload: { order: 7 } });
+    expect(run.response).toEqual({ statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: { status: 'forwarded', downstreamStatus: 200, result: { accepted: true } } });
+    expect(run.ran).toEqual(['Sign_downstream_token', 'Call_downstream_API', 'Respond_forwarded']);
+    expect(run.responses).toBe(1);
+    expect(JSON.parse(received[received.length - 1].body)).toEqual({ order: 7 });
+    // Checked independently of the service: jose against the published JWKS.
+    const { payload } = await jwtVerify(lastDownstreamToken(), createRemoteJWKSet(new URL(`${system.host.baseUrl}/api/.well-known/jwks.json`)), { issuer: system.issuer, audience: system.audiences.downstream });
+    expect(payload.sub).toBe(system.workflowParameters('callApi').tokenSubject);
+    expect(Number(payload.exp) - Number(payload.iat)).toBe(300);
   });
 
-  it('answers 401 with the reason for an inactive caller token, and calls nothing downstream', async () => {
+  it('puts nothing from the request into the token: a laundering attempt through the trigger changes nothing', async () => {
+    const stolen = await inboundToken('victim');
+    const run = await callApi({ token: stolen, audience: system.audiences.inbound, claims: { aud: system.audiences.inbound, sub: 'admin' }, payload: {} });
+    expect(run.response?.statusCode).toBe(200);
+    const { payload } = await jwtVerify(lastDownstreamToken(), createRemoteJWKSet(new URL(`${system.host.baseUrl}/api/.well-known/jwks.json`)), { audience: system.audiences.downstream });
+    expect([payload.aud, payload.sub]).toEqual([system.audiences.downstream, system.workflowParameters('callApi').tokenSubject]);
+    expect(JSON.stringify(run.response)).not.toMatch(JWT);
+  });
+
+  it('is refused by the function for any other audience: 500 sign_refused, one attempt, not a retryable 503', async () => {
+    const run = await callApi({ payload: {} }, { downstreamAudience: system.audiences.inbound });
+    expect(run.response).toMatchObject({ statusCode: 500, body: { status: 'sign_refused', functionStatus: 403, code: 'audience_not_allowed' } });
+    expect(run.response?.headers).not.toHaveProperty('Retry-After');
+    expect(run.http.map((h) => h.outcome)).toEqual([403]);
+    expect(run.statuses.Call_downstream_API).toBe('Skipped');
+  });
+
+  it('answers 502 when the downstream API fails, and does not retry it', async () => {
+    downstreamAnswer = { status: 500, body: { error: 'boom' } };
     const before = received.length;
-    const token = await callerToken();
-    const tampered = `${token.slice(0, token.lastIndexOf('.') + 1)}AAAA`;
-    const state = await replay({ token: tampered, payload: {} });
-    expect(state.response).toEqual({ statusCode: 401, body: { status: 'inactive_token', reason: 'bad_signature' } });
-    expect(state.statuses.Sign_downstream_token).toBeUndefined();
+    const run = await callApi({ payload: {} });
+    expect(run.response).toMatchObject({ statusCode: 502, body: { status: 'downstream_failed', downstreamStatus: 500 } });
+    expect(received.length - before).toBe(1);
+  });
+
+  it.each([
+    ['503', 503, 2],
+    ['429', 429, 2],
+    ['a hang', 'hang', 2],
+  ] as const)('retries the sign call once on %s, then answers 503 with Retry-After', async (_label, behaviour, attempts) => {
+    standHandler = (_q, s) => (behaviour === 'hang' ? setTimeout(() => s.destroy(), 5000) : s.writeHead(behaviour, { 'Content-Type': 'application/problem+json' }).end('{"code":"key_store_unavailable"}'));
+    const before = received.length;
+    const run = await callApi({ payload: {} }, { functionBaseUrl: standUrl });
+    expect(run.response).toMatchObject({ statusCode: 503, headers: { 'Retry-After': '30' }, body: { status: 'sign_unavailable' } });
+    expect(standCalls).toBe(attempts);
     expect(received.length).toBe(before);
   });
 
-  it('answers 503 when the function refuses the call', async () => {
-    const state = await replay({ payload: {} });
-    expect(state.response?.statusCode).toBe(503);
-    expect(state.response?.body).toMatchObject({ status: 'verify_failed', functionStatus: 400 });
+  it('fails closed when its identity is not the one CALLER_POLICY names for signing', async () => {
+    const run = await replay({ definition: loadWorkflow('call-api-with-token'), parameters: { ...system.workflowParameters('callApi'), downstreamApiUrl: downstreamUrl }, trigger: { body: {} }, managedIdentityToken: system.managedIdentity(system.oids.verifyInbound) });
+    expect(run.response).toMatchObject({ statusCode: 500, body: { status: 'sign_refused', functionStatus: 403, code: 'forbidden' } });
+  });
+});
+
+describe('verify-inbound', () => {
+  it('verifies a token for its own audience and only then does its work', async () => {
+    const run = await verifyInbound({ token: await inboundToken('partner-42'), payload: { order: 9 } });
+    expect(run.response).toEqual({ statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: { status: 'accepted', sub: 'partner-42', result: { subject: 'partner-42', payload: { order: 9 } } } });
+    expect(run.ran).toEqual(['Token_present', 'Verify_inbound_token', 'Token_active_for_this_audience', 'Do_work', 'Respond_accepted']);
+    expect(run.statuses.Verify_failure_is_transient).toBe('Skipped');
+    expect(run.http).toEqual([expect.objectContaining({ uri: `${system.host.baseUrl}/api/verify`, body: { token: expect.stringMatching(JWT), audience: system.audiences.inbound }, outcome: 200 })]);
+  });
+
+  it('answers 401 for a tampered token and does no work', async () => {
+    const token = await inboundToken();
+    const run = await verifyInbound({ token: `${token.slice(0, -4)}AAAA`, payload: {} });
+    expect(run.response).toMatchObject({ statusCode: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' }, body: { status: 'unauthorized', reason: 'bad_signature' } });
+    expect(run.statuses.Do_work).toBeUndefined();
+  });
+
+  it('answers 401 without calling the function when no token came', async () => {
+    for (const body of [{ payload: {} }, { token: '' }, undefined]) {
+      const run = await verifyInbound(body);
+      expect(run.response).toMatchObject({ statusCode: 401, body: { status: 'unauthorized', reason: 'missing_token' } });
+      expect(run.http).toEqual([]);
+    }
+  });
+
+  it('refuses a token minted for the downstream API (laundering attempt): 401 wrong_audience, nothing signed', async () => {
+    await callApi({ payload: {} });
+    const downstreamToken = lastDownstreamToken();
+    const run = await verifyInbound({ token: downstreamToken, payload: { please: 'sign me something' } });
+    expect(run.response).toMatchObject({ statusCode: 401, body: { status: 'unauthorized', reason: 'wrong_audience' } });
+    expect(run.http.map((h) => new URL(h.uri).pathname)).toEqual(['/api/verify']);
+    expect(run.statuses.Do_work).toBeUndefined();
+  });
+
+  it('can not sign at all with its identity, and call-api-with-token can not verify', async () => {
+    const as = (oid: string, path: string, body: unknown): Promise<Response> => fetch(`${system.host.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${system.accessToken(oid)}` }, body: JSON.stringify(body) });
+    for (const aud of [system.audiences.downstream, system.audiences.inbound]) expect((await as(system.oids.verifyInbound, '/api/sign', { claims: { aud } })).status).toBe(403);
+    expect((await as(system.oids.callApi, '/api/verify', { token: await inboundToken() })).status).toBe(403);
+    expect((await as(system.oids.deployer, '/api/sign', { claims: { aud: system.audiences.downstream } })).status).toBe(403);
+  });
+
+  it('answers 500 verify_refused (not a retryable 503) when the function refuses the workflow', async () => {
+    const stranger = '99999999-9999-4999-8999-999999999999';
+    const run = await verifyInbound({ token: await inboundToken() }, {}, stranger);
+    expect(run.response).toMatchObject({ statusCode: 500, body: { status: 'verify_refused', functionStatus: 403, code: 'forbidden' } });
+    expect(run.response?.headers).not.toHaveProperty('Retry-After');
+    expect(run.http).toHaveLength(1);
+  });
+
+  it.each([
+    ['503', 503],
+    ['a hang', 'hang'],
+  ] as const)('retries the verify call once on %s, then answers 503 with Retry-After', async (_label, behaviour) => {
+    standHandler = (_q, s) => (behaviour === 'hang' ? setTimeout(() => s.destroy(), 5000) : s.writeHead(behaviour).end());
+    const run = await verifyInbound({ token: await inboundToken() }, { functionBaseUrl: standUrl });
+    expect(run.response).toMatchObject({ statusCode: 503, headers: { 'Retry-After': '30' }, body: { status: 'verify_unavailable' } });
+    expect(standCalls).toBe(2);
+    expect(run.statuses.Do_work).toBeUndefined();
+  });
+
+  it('answers 500 for a 400 from the function, once', async () => {
+    standHandler = (_q, s) => s.writeHead(400, { 'Content-Type': 'application/problem+json' }).end('{"code":"invalid_request"}');
+    const run = await verifyInbound({ token: 'x' }, { functionBaseUrl: standUrl });
+    expect(run.response).toMatchObject({ statusCode: 500, body: { status: 'verify_refused', functionStatus: 400, code: 'invalid_request' } });
+    expect(standCalls).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-/** The token-broker workflow, read as Logic Apps would: actions nested in If branches included. */
+/** The workflows in logicapp/, read as Logic Apps would: actions nested in If branches included. */
 export interface WorkflowAction {
   name: string;
   type: string;
@@ -10,28 +10,44 @@ export interface WorkflowAction {
   expression?: unknown;
   actions?: Record<string, RawAction>;
   else?: { actions?: Record<string, RawAction> };
+  limit?: { timeout?: string };
   runtimeConfiguration?: { secureData?: { properties?: string[] } };
-  /** Names of the actions in the same scope, and the parent scope's chain. */
+  /** Names of the actions in the same scope. */
   scope: string[];
   parent?: string;
 }
 
 export type RawAction = Omit<WorkflowAction, 'name' | 'scope' | 'parent'>;
 
+export interface WorkflowTrigger {
+  type: string;
+  kind?: string;
+  inputs?: Record<string, unknown>;
+  operationOptions?: string;
+  runtimeConfiguration?: { secureData?: { properties?: string[] } };
+}
+
 export interface WorkflowDefinition {
   $schema: string;
   contentVersion: string;
   parameters: Record<string, { type: string; defaultValue?: unknown }>;
-  triggers: Record<string, { type: string; inputs?: Record<string, unknown> }>;
+  triggers: Record<string, WorkflowTrigger>;
   actions: Record<string, RawAction>;
   outputs: Record<string, unknown>;
   staticResults?: Record<string, unknown>;
 }
 
-export const WORKFLOW_PATH = join(resolve(__dirname, '..', '..'), 'logicapp', 'token-broker.workflow.json');
+export const WORKFLOWS = ['call-api-with-token', 'verify-inbound'] as const;
+export type WorkflowName = (typeof WORKFLOWS)[number];
 
-export function loadWorkflow(): WorkflowDefinition {
-  return JSON.parse(readFileSync(WORKFLOW_PATH, 'utf8')) as WorkflowDefinition;
+export const LOGICAPP_DIR = join(resolve(__dirname, '..', '..'), 'logicapp');
+
+export function workflowPath(name: WorkflowName): string {
+  return join(LOGICAPP_DIR, `${name}.workflow.json`);
+}
+
+export function loadWorkflow(name: WorkflowName): WorkflowDefinition {
+  return JSON.parse(readFileSync(workflowPath(name), 'utf8')) as WorkflowDefinition;
 }
 
 /** Every action at every depth, with the names of its scope siblings and its parent. */
@@ -75,4 +91,12 @@ export function predecessors(actions: WorkflowAction[], action: WorkflowAction):
   };
   visit(action);
   return seen;
+}
+
+/** ISO 8601 duration of the simple kind workflows use (PT15S, PT1M, P1D) in milliseconds. */
+export function durationMs(iso: string): number {
+  const match = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(iso);
+  if (!match || iso === 'P' || iso.endsWith('T')) throw new Error(`not an ISO 8601 duration: ${iso}`);
+  const [, d, h, m, s] = match.map((part) => Number(part ?? 0));
+  return (((d * 24 + h) * 60 + m) * 60 + s) * 1000;
 }

@@ -1,0 +1,113 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { evaluateValue, fileScope, type Environment } from './bicep-eval';
+import { at, readBicep, type BicepFile, type BicepResource, type BicepValue } from './bicep-reader';
+
+/**
+ * What `azd up` would deploy for given parameters, evaluated from the Bicep itself: main.bicep's variables and
+ * module parameters, then the modules' resources with those parameters. Values ARM only knows at deploy time
+ * (principal ids, the registration's appId, host names) are stand-ins given by the caller.
+ */
+export const ROOT = resolve(__dirname, '..', '..');
+export const INFRA = join(ROOT, 'infra');
+export const MODULE_FILES = readdirSync(join(INFRA, 'modules')).map((f) => `modules/${f}`);
+export const main = readBicep(join(INFRA, 'main.bicep'));
+const modules = new Map<string, BicepFile>();
+export function moduleFile(path: string): BicepFile {
+  const file = modules.get(path) ?? readBicep(join(INFRA, path));
+  modules.set(path, file);
+  return file;
+}
+/** A file of the repository, as text. */
+export const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
+/** The source text of a value read from Bicep. */
+export const text = (value: BicepValue): string => value.text;
+export function resourceNamed(path: string, symbol: string): BicepResource {
+  const found = moduleFile(path).resources.find((r) => r.symbol === symbol);
+  if (!found) throw new Error(`${path} has no resource ${symbol}`);
+  return found;
+}
+/** main.bicep's parameters for a plain environment, with a deploying principal. */
+export const DEFAULTS = { environmentName: 'dev', location: 'westeurope', principalId: '77777777-7777-4777-8777-777777777777' };
+
+export interface DeployTimeValues {
+  callApiPrincipalId: string;
+  verifyInboundPrincipalId: string;
+  functionPrincipalId: string;
+  /** The created registration's appId (ignored when functionAppClientId brings one). */
+  createdClientId: string;
+  defaultHostName: string;
+}
+
+export const STAND_INS: DeployTimeValues = {
+  callApiPrincipalId: '11111111-1111-4111-8111-111111111111',
+  verifyInboundPrincipalId: '22222222-2222-4222-8222-222222222222',
+  functionPrincipalId: '33333333-3333-4333-8333-333333333333',
+  createdClientId: '44444444-4444-4444-8444-444444444444',
+  defaultHostName: 'func-dev-abc.azurewebsites.net',
+};
+
+export interface Deployment {
+  /** main.bicep's value of a variable or parameter. */
+  value(name: string): unknown;
+  /** Whether main.bicep deploys a module (its `if` holds). */
+  deploys(module: string): boolean;
+  /** The parameters main.bicep passes to a module. */
+  moduleParams(module: string): Record<string, unknown>;
+  /** A resource's `properties` (or a value below them) in a module, evaluated with the parameters main passes. */
+  resource(module: string, symbol: string, ...path: string[]): Record<string, unknown>;
+  output(name: string): unknown;
+}
+
+export function deployment(params: Record<string, unknown>, deployTime: DeployTimeValues = STAND_INS, env?: Environment): Deployment {
+  const symbols: Record<string, unknown> = {
+    resourceGroup: { name: 'rg-stand-in' },
+    appRegistration: { outputs: { clientId: deployTime.createdClientId, identifierUri: `api://${deployTime.createdClientId}`, servicePrincipalId: '55555555-5555-4555-8555-555555555555', callerAppRoleId: '66666666-6666-4666-8666-666666666666' } },
+    monitoring: { outputs: { connectionString: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://example.in.applicationinsights.azure.com/', appInsightsName: 'appi-stand-in' } },
+    storage: { outputs: { name: 'ststandin', deploymentContainerName: 'app-package', revocationTableName: 'revocations' } },
+    vault: { outputs: { name: 'kvstandin', uri: 'https://kvstandin.vault.azure.net/' } },
+    functionApp: { outputs: { name: 'func-stand-in', defaultHostName: deployTime.defaultHostName, principalId: deployTime.functionPrincipalId } },
+    logicApps: {
+      outputs: {
+        callApiName: 'logic-call-api-stand-in',
+        callApiId: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Logic/workflows/logic-call-api-stand-in',
+        callApiPrincipalId: deployTime.callApiPrincipalId,
+        verifyInboundName: 'logic-verify-inbound-stand-in',
+        verifyInboundId: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Logic/workflows/logic-verify-inbound-stand-in',
+        verifyInboundPrincipalId: deployTime.verifyInboundPrincipalId,
+      },
+    },
+  };
+  const lookup = fileScope(main, params, symbols, env);
+  const moduleDeclaration = (symbol: string) => {
+    const declaration = main.modules.find((m) => m.symbol === symbol);
+    if (!declaration) throw new Error(`main.bicep has no module ${symbol}`);
+    return declaration;
+  };
+  const moduleParams = (symbol: string): Record<string, unknown> => evaluateValue(at(moduleDeclaration(symbol).body, 'params'), lookup, env) as Record<string, unknown>;
+  return {
+    value: lookup,
+    deploys: (symbol) => {
+      const condition = moduleDeclaration(symbol).condition;
+      return condition === undefined || evaluateValue({ kind: 'expression', text: condition }, lookup, env) === true;
+    },
+    moduleParams,
+    resource: (symbol, resourceSymbol, ...path) => {
+      const file = moduleFile(moduleDeclaration(symbol).path);
+      const resource = file.resources.find((r) => r.symbol === resourceSymbol);
+      if (!resource) throw new Error(`${symbol} has no resource ${resourceSymbol}`);
+      const scope = fileScope(file, moduleParams(symbol), {}, env);
+      return evaluateValue(at(resource.body, 'properties', ...path), scope, env) as Record<string, unknown>;
+    },
+    output: (name) => {
+      const output = main.outputs.get(name);
+      if (!output) throw new Error(`main.bicep has no output ${name}`);
+      return evaluateValue(output.value, lookup, env);
+    },
+  };
+}
+
+/** The app settings Bicep writes, for an environment with the default parameters. */
+export function defaultAppSettings(params: Record<string, unknown> = {}, deployTime: DeployTimeValues = STAND_INS): Record<string, string> {
+  return deployment({ ...DEFAULTS, ...params }, deployTime).resource('functionSettings', 'appSettings') as Record<string, string>;
+}
