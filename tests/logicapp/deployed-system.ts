@@ -55,7 +55,8 @@ export async function startDeployedSystem(): Promise<DeployedSystem> {
   const settings = deployed.resource('functionSettings', 'appSettings') as Record<string, string>;
   const env = Object.fromEntries(Object.entries(settings).filter(([name]) => !AZURE_ONLY.includes(name)));
   const keys = mkdtempSync(join(tmpdir(), 'kvjwt-deployed-'));
-  const host = await startHost({ env: { ...env, PORT: String(port), LOCAL_KEYSTORE_DIR: keys, REVOCATION_TABLE_NAME: `rev${randomUUID().replace(/-/g, '').slice(0, 12)}` } });
+  // The local Entra stand-in is plain http on loopback, which the app accepts only when told so.
+  const host = await startHost({ env: { ...env, AUTH_AUTHORITY_HOST_ALLOW_HTTP: 'true', PORT: String(port), LOCAL_KEYSTORE_DIR: keys, REVOCATION_TABLE_NAME: `rev${randomUUID().replace(/-/g, '').slice(0, 12)}` } });
   const logicApps = deployed.moduleParams('logicApps') as Record<string, string>;
   const identifierUri = logicApps.functionAudience;
   const accessToken = (oid: string): string =>
