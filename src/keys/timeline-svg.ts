@@ -72,6 +72,8 @@ export function renderKeyTimeline(phased: readonly PhasedKey[], options: KeyTime
     `<text x="${MARGIN}" y="28" font-size="16" font-weight="600">${escapeXml(truncate(title, 90))}</text>`,
     `<text x="${MARGIN}" y="48" font-size="11" fill="${MUTED}">${escapeXml(facts.join(' · '))}</text>`,
     `<g class="plot" data-start="${frame.start}" data-end="${frame.end}" data-x0="${frame.plotLeft}" data-x1="${frame.plotRight}">`,
+    // Lane stripes under the grid, the grid under the bars.
+    ...lanes.map((_lane, index) => (index % 2 === 0 ? `<rect class="stripe" x="${MARGIN / 2}" y="${PLOT_TOP + index * LANE_HEIGHT}" width="${frame.plotRight - MARGIN / 2}" height="${LANE_HEIGHT}" fill="#F6F8FA"/>` : '')),
     axis(frame),
     ...lanes.map((lane, index) => renderLane(lane, index, frame)),
     lanes.length === 0 ? `<text x="${px((frame.plotLeft + frame.plotRight) / 2)}" y="${PLOT_TOP + 21}" text-anchor="middle" fill="${MUTED}">no key versions yet</text>` : '',
@@ -138,7 +140,6 @@ function renderLane(lane: TimelineLane, index: number, frame: Frame): string {
   const parts = [
     `<g class="lane" data-kid="${escapeXml(key.version.kid)}" data-phase="${key.phase}" data-use="${lane.use}" data-alg="${escapeXml(key.version.alg)}">`,
     `<title>${escapeXml(describeLane(lane))}</title>`,
-    index % 2 === 0 ? `<rect x="${MARGIN / 2}" y="${top}" width="${frame.plotRight - MARGIN / 2}" height="${LANE_HEIGHT}" fill="#F6F8FA"/>` : '',
     `<text x="${MARGIN}" y="${top + 15}" font-family="${MONO}" font-size="12">${escapeXml(kid)}</text>`,
     `<text x="${MARGIN}" y="${top + 28}" font-size="10" fill="${MUTED}">${escapeXml(meta)}</text>`,
     `<text x="${frame.plotLeft - 10}" y="${top + 21}" font-size="11" font-weight="600" text-anchor="end" fill="${PHASE_TEXT[key.phase]}">${key.phase}</text>`,
