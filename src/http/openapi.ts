@@ -107,6 +107,14 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       '/.well-known/jwks.json': { get: { operationId: 'jwks', summary: 'Public keys (announced, active, retired).', responses: { '200': jsonObject('JWK Set.') } } },
       '/.well-known/openid-configuration': { get: { operationId: 'openidConfiguration', summary: 'OpenID provider metadata.', responses: { '200': jsonObject('Discovery document.') } } },
       '/keys': { get: { operationId: 'keys', summary: 'Admin: the key ring with phases and dates.', security: [{ entra: [] }], responses: { '200': jsonObject('Key versions.'), ...errors } } },
+      '/keys/timeline': {
+        get: {
+          operationId: 'keysTimeline',
+          summary: 'Admin: the key ring as an SVG timeline (phases, now, next rotation, emergency rotations).',
+          security: [{ entra: [] }],
+          responses: { '200': { description: 'SVG image: static markup, no script.', content: { 'image/svg+xml': { schema: { type: 'string' } } } }, ...errors },
+        },
+      },
       '/keys/rotate': {
         post: {
           operationId: 'rotateKeysNow',

@@ -97,6 +97,19 @@ describe('caller identity over HTTP', () => {
     expect((await call(hosts[0], '/api/keys', ADMIN)).status).toBe(200);
   });
 
+  it('shows the key timeline to admins only', async () => {
+    const timeline = (oid?: string): Promise<Response> =>
+      fetch(`${hosts[0].baseUrl}/api/keys/timeline`, { headers: oid ? { authorization: `Bearer ${issuer.token({ oid, audience: APP_AUDIENCE })}` } : {} });
+    expect((await timeline()).status).toBe(401);
+    const refused = await timeline(LOGIC_APP);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    const allowed = await timeline(ADMIN);
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('content-type')).toBe('image/svg+xml; charset=utf-8');
+    expect(await allowed.text()).toMatch(/^<svg /);
+  });
+
   it('keeps JWKS, discovery and health anonymous', async () => {
     for (const path of ['/api/.well-known/jwks.json', '/api/.well-known/openid-configuration', '/api/health']) {
       expect((await call(hosts[0], path, undefined)).status).toBe(200);

@@ -12,6 +12,7 @@ const EXPECTED = [
   { name: 'health', trigger: 'http', route: 'health', methods: ['GET'], authLevel: 'anonymous' },
   { name: 'jwks', trigger: 'http', route: '.well-known/jwks.json', methods: ['GET'], authLevel: 'anonymous' },
   { name: 'keys', trigger: 'http', route: 'keys', methods: ['GET'], authLevel: 'anonymous' },
+  { name: 'keysTimeline', trigger: 'http', route: 'keys/timeline', methods: ['GET'], authLevel: 'anonymous' },
   { name: 'cleanupRevocations', trigger: 'timer', rawSchedule: '0 */15 * * * *', runOnStartup: false },
   { name: 'revoke', trigger: 'http', route: 'revoke', methods: ['POST'], authLevel: 'anonymous' },
   { name: 'revokeMany', trigger: 'http', route: 'revocations', methods: ['POST'], authLevel: 'anonymous' },
