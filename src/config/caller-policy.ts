@@ -18,6 +18,11 @@ export interface CallerPermissions {
   maxTtlMs?: number;
   /** Claim names this caller may set besides aud/sub/nbf; empty means only those. */
   claims: readonly string[];
+  /**
+   * Tokens this caller must have encrypted (`"encrypt": true` on /api/sign): every one (`'all'`,
+   * from `"encrypt": "required"`) or those for these audiences. Undefined: encryption is the caller's choice.
+   */
+  encryptionRequiredFor?: 'all' | readonly string[];
 }
 
 export type CallerPolicy = ReadonlyMap<string, CallerPermissions>;
@@ -32,9 +37,18 @@ function stringArray(value: unknown, where: string): string[] {
   return value;
 }
 
+/** `"encrypt"`: "required" (every token), "optional" (the default), or the audiences whose tokens must be encrypted. */
+function encryptionRule(value: unknown, oid: string): CallerPermissions['encryptionRequiredFor'] {
+  if (value === undefined || value === 'optional') return undefined;
+  if (value === 'required') return 'all';
+  if (Array.isArray(value)) return stringArray(value, `${oid}.encrypt`);
+  throw new ConfigError(SETTING, `${oid}.encrypt must be "required", "optional" or an array of audiences whose tokens must be encrypted.`);
+}
+
 /**
  * CALLER_POLICY is a JSON object: { "<oid>": { "operations": [...], "audiences": [...],
- * "verifyAudiences": [...], "maxTtl": "PT1H", "claims": [...] } }. Unknown callers get nothing.
+ * "verifyAudiences": [...], "maxTtl": "PT1H", "claims": [...], "encrypt": "required" } }.
+ * Unknown callers get nothing.
  */
 export function parseCallerPolicy(raw: string | undefined): CallerPolicy {
   const policy = new Map<string, CallerPermissions>();
@@ -68,12 +82,14 @@ export function parseCallerPolicy(raw: string | undefined): CallerPolicy {
       }
     }
     const audiences = stringArray(e.audiences, `${oid}.audiences`);
+    const encryptionRequiredFor = encryptionRule(e.encrypt, oid);
     policy.set(oid.toLowerCase(), {
       operations: operations as Operation[],
       audiences,
       verifyAudiences: e.verifyAudiences === undefined ? audiences : stringArray(e.verifyAudiences, `${oid}.verifyAudiences`),
       maxTtlMs,
       claims: stringArray(e.claims, `${oid}.claims`),
+      ...(encryptionRequiredFor === undefined ? {} : { encryptionRequiredFor }),
     });
   }
   return policy;

@@ -1,16 +1,27 @@
 import { audit, type Logger } from '../audit';
 import { nowSeconds, type Clock } from '../clock';
 import { ServiceError } from '../errors';
-import type { KeyRing } from '../keys/key-ring';
-import type { KeyStore } from '../keys/key-store';
+import type { KeyAlgorithm } from '../algorithms';
+import type { VersionStore } from '../keys/key-store';
+import type { PhasedKey } from '../keys/phases';
 import { keyStoreFailureToServiceError } from '../keys/store-errors';
 import type { RotationLock } from './lock';
 import { planRotation, surplusAnnounced, type RotationPolicy } from './plan';
 import type { RotationStatus } from './status';
 
+/** What rotation needs of a key ring: a fresh listing and the phases computed from it. */
+export interface RotatingRing {
+  refresh(): Promise<void>;
+  phases(): readonly PhasedKey<KeyAlgorithm>[];
+}
+
+/**
+ * One key's rotation: the signing key's or the encryption key's — the same timer, plan, lock and
+ * health, each key with its own store, ring, status and algorithm.
+ */
 export interface RotationDependencies {
-  store: KeyStore;
-  ring: KeyRing;
+  store: Pick<VersionStore<KeyAlgorithm>, 'createVersion' | 'disableVersion'>;
+  ring: RotatingRing;
   clock: Clock;
   logger: Logger;
   lock: RotationLock;
