@@ -9,13 +9,15 @@ import './shared/startup';
 /**
  * POST /api/verify `{ token, audience? }` or form `token=` (RFC 7662 shape): an inactive token is a
  * 200 `{ active: false, error }`, never an error status, so callers branch on one field. A token is
- * judged only against the audiences the calling caller may verify (`audience` narrows further).
+ * judged only against the audiences the calling caller may verify (`audience` narrows further). A
+ * JWE (5 segments) is decrypted first and the signed JWT inside is what gets verified.
  */
 export const verifyHandler = httpHandler('verify', async ({ request, services, caller }) => {
   const body = await readBody(request, services.config.limits.maxBodyBytes, 'json-or-form');
   const token = readStringField(body, 'token', true);
   const audience = readStringField(body, 'audience', false, true);
-  const result = await services.verifier.verify(token, audiencesToVerify(caller, services.config.audiences, audience));
+  const opened = await services.encryption.open(token);
+  const result = opened.active === false ? opened : await services.verifier.verify(opened.token, audiencesToVerify(caller, services.config.audiences, audience));
   if (!result.active) {
     audit(services.logger, { operation: 'verify', outcome: 'failure', caller: caller.id, kid: result.kid, code: result.error });
     return json(200, { active: false, error: result.error });

@@ -17,6 +17,7 @@ export const ERROR_STATUS = {
   ttl_not_allowed: 403,
   claim_not_allowed: 403,
   loopback_only: 403,
+  encryption_required: 403,
   // other client errors
   not_found: 404,
   method_not_allowed: 405,

@@ -29,6 +29,16 @@ export function signingKeyCheck(services: Services): HealthCheck {
   return { status: 'ok', kid: active.version.kid, alg: active.version.alg, activeSince: new Date(active.activatesAt * 1000).toISOString() };
 }
 
+/** The key tokens are encrypted to: without an active one, `"encrypt": true` answers 503 (opening still works with the others). */
+export function encryptionKeyCheck(services: Services): HealthCheck {
+  const ring = services.encryption.ring.health();
+  const active = services.encryption.ring.current();
+  if (!ring.loaded || !active) return { status: 'failing', detail: 'No active encryption key: "encrypt": true answers 503.', lastError: ring.lastError };
+  const since = new Date(active.activeFrom * 1000).toISOString();
+  if (ring.lastError) return { status: 'warning', kid: active.version.kid, activeSince: since, lastError: ring.lastError, detail: 'Serving cached encryption keys; the last refresh failed.' };
+  return { status: 'ok', kid: active.version.kid, alg: active.version.alg, activeSince: since };
+}
+
 export function revocationCheck(services: Services): HealthCheck {
   const service = services.revocationService;
   if (!service) return { status: 'ok', detail: 'No revocation store configured.' };
@@ -46,6 +56,9 @@ export const defaultContributors: Record<string, HealthContributor> = {
   revocation: revocationCheck,
   rotation: (services) =>
     rotationCheck({ phased: services.ring.phases(), policy: services.config.rotation.policy, status: services.rotation.status, now: nowSeconds(services.clock) }),
+  encryptionKey: encryptionKeyCheck,
+  encryptionRotation: ({ encryption, clock }) =>
+    rotationCheck({ phased: encryption.ring.phases(), policy: encryption.rotation.policy, status: encryption.rotation.status, now: nowSeconds(clock) }),
 };
 
 export async function buildHealthReport(

@@ -1,9 +1,9 @@
 import type { Clock } from '../clock';
 import { ConfigError } from '../errors';
 import type { AppConfig } from '../config/settings';
-import type { KeyStore } from '../keys/key-store';
+import type { EncryptionKeyStore, KeyStore } from '../keys/key-store';
 import { EmbeddedKeyStore } from '../keys/embedded/embedded-key-store';
-import { isHmac } from '../algorithms';
+import { isHmac, KEY_WRAP_ALGORITHM } from '../algorithms';
 
 /**
  * Chooses the key store from the settings: Key Vault when KEY_VAULT_URL is set, else the embedded
@@ -25,4 +25,16 @@ export async function createKeyStore(config: AppConfig, clock: Clock): Promise<K
     throw new ConfigError('JWT_ALG', `${config.alg} is not supported by the embedded key store.`);
   }
   return store;
+}
+
+/**
+ * The encryption key's store, wherever the signing key lives: a Key Vault key (JWT_ENCRYPTION_KEY_NAME,
+ * also in HS* mode, whose signing secrets are Key Vault secrets) or the embedded store's own folder.
+ */
+export async function createEncryptionKeyStore(config: AppConfig, clock: Clock): Promise<EncryptionKeyStore> {
+  if (config.keyVaultUrl) {
+    const { openKeyVaultEncryptionKeyStore } = await import('../keys/keyvault/create-keyvault-key-store');
+    return openKeyVaultEncryptionKeyStore(config, clock);
+  }
+  return new EmbeddedKeyStore({ dir: config.localKeystore.dir, secret: config.localKeystore.secret, alg: KEY_WRAP_ALGORITHM, rsaKeySize: config.rsaKeySize, clock });
 }

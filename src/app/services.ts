@@ -6,13 +6,17 @@ import { createRevocationService } from '../revocation/create-revocation-service
 import { systemClock, type Clock } from '../clock';
 import { loadConfig, type AppConfig } from '../config/settings';
 import { KeyRing } from '../keys/key-ring';
-import type { KeyStore } from '../keys/key-store';
+import { EncryptionKeyRing } from '../keys/encryption-ring';
+import type { EncryptionKeyStore, KeyStore } from '../keys/key-store';
+import { AudienceKeys } from '../jwe/audience-keys';
+import { ContentKeyCache } from '../jwe/content-key-cache';
+import { createTokenEncryption, type TokenEncryption } from '../jwe/token-encryption';
 import { noRevocations, type RevocationService, type RevocationView } from '../revocation/revocation';
-import { createKeyStore } from './key-store-factory';
+import { createEncryptionKeyStore, createKeyStore } from './key-store-factory';
 import { FileLock, ProcessLock, type RotationLock } from '../rotation/lock';
 import type { RotationDependencies } from '../rotation/rotate';
 import { RotationStatus } from '../rotation/status';
-import { ensureSigningKey } from './bootstrap';
+import { ensureFirstVersion } from './bootstrap';
 import { createTokenVerifier, type TokenVerifier } from './token-verifier';
 
 /** Everything a handler needs, built once per process from the settings. */
@@ -27,13 +31,23 @@ export interface Services {
   revocationService?: RevocationService;
   verifier: TokenVerifier;
   rotation: RotationDependencies;
+  /** Encrypted tokens: the encryption key (its own store, ring and rotation) and sealing/opening JWEs. */
+  encryption: EncryptionServices;
   close(): Promise<void>;
+}
+
+export interface EncryptionServices extends TokenEncryption {
+  store: EncryptionKeyStore;
+  ring: EncryptionKeyRing;
+  rotation: RotationDependencies;
+  audienceKeys: AudienceKeys;
 }
 
 export interface ServiceOverrides {
   clock?: Clock;
   logger?: Logger;
   store?: KeyStore;
+  encryptionStore?: EncryptionKeyStore;
   authenticator?: Authenticator;
   revocationService?: RevocationService;
   rotationLock?: RotationLock;
@@ -41,32 +55,51 @@ export interface ServiceOverrides {
 
 /** A rotation lock file older than this belonged to a run that died; runs take seconds. */
 const STALE_ROTATION_LOCK_MS = 5 * 60 * 1000;
+/** Unwrapped content keys kept per instance: about 100 bytes each, so a few MB at most. */
+const MAX_CACHED_CONTENT_KEYS = 10_000;
+
+/** Both key stores, opened side by side (in Key Vault each may check or create its key); the signing key's failure is the one reported first. */
+async function openStores(config: AppConfig, clock: Clock, overrides: ServiceOverrides): Promise<[KeyStore, EncryptionKeyStore]> {
+  const [signing, encryption] = await Promise.allSettled([
+    overrides.store ? Promise.resolve(overrides.store) : createKeyStore(config, clock),
+    overrides.encryptionStore ? Promise.resolve(overrides.encryptionStore) : createEncryptionKeyStore(config, clock),
+  ]);
+  if (signing.status === 'rejected') throw signing.reason;
+  if (encryption.status === 'rejected') throw encryption.reason;
+  return [signing.value, encryption.value];
+}
 
 export async function createServices(config: AppConfig, overrides: ServiceOverrides = {}): Promise<Services> {
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? consoleLogger;
-  const store = overrides.store ?? (await createKeyStore(config, clock));
+  const [store, encryptionStore] = await openStores(config, clock, overrides);
   const ring = new KeyRing(store, clock, config.ring, logger);
+  const encryptionRing = new EncryptionKeyRing(encryptionStore, clock, config.encryption.ring, logger);
   const authenticator = overrides.authenticator ?? createAuthenticator(config, clock);
-  // The revocation view and the key ring load side by side: two round trips (Table Storage, Key
-  // Vault) at start-up instead of one after the other.
-  const [revocationStart, ringLoad] = await Promise.allSettled([
+  // The revocation view and the key rings load side by side: one round trip each (Table Storage,
+  // Key Vault) at start-up, at the same time.
+  const [revocationStart, ringLoad, encryptionRingLoad] = await Promise.allSettled([
     overrides.revocationService ? Promise.resolve(overrides.revocationService) : createRevocationService(config, clock, logger),
     ring.ready(),
+    encryptionRing.ready(),
   ]);
-  if (ringLoad.status === 'rejected') {
+  const failedRing = [ringLoad, encryptionRingLoad].find((load) => load.status === 'rejected');
+  if (failedRing) {
     if (revocationStart.status === 'fulfilled' && !overrides.revocationService) await revocationStart.value?.close();
-    throw ringLoad.reason;
+    throw failedRing.reason;
   }
   if (revocationStart.status === 'rejected') throw revocationStart.reason;
   const revocationService = revocationStart.value;
   const rotationLock =
     overrides.rotationLock ??
     (store.kind === 'embedded' ? new FileLock(config.localKeystore.dir, STALE_ROTATION_LOCK_MS, () => Date.now()) : new ProcessLock());
-  await ensureSigningKey(store, ring, clock, config, logger, rotationLock);
+  await ensureFirstVersion(store, ring, clock, config.alg, logger, rotationLock);
+  await ensureFirstVersion(encryptionStore, encryptionRing, clock, config.encryption.ring.alg, logger, rotationLock);
   const rotation: RotationDependencies = { store, ring, clock, logger, lock: rotationLock, status: new RotationStatus(), policy: config.rotation.policy };
+  const encryption = createEncryptionServices(config, clock, logger, encryptionStore, encryptionRing, rotationLock);
   const revocations = revocationService ?? noRevocations;
   const stopRingRefresh = ring.refreshPeriodically();
+  const stopEncryptionRingRefresh = encryptionRing.refreshPeriodically();
   return {
     config,
     clock,
@@ -78,11 +111,23 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     revocationService,
     verifier: createTokenVerifier(config, ring, store, clock, revocations),
     rotation,
+    encryption,
     close: async () => {
       stopRingRefresh();
+      stopEncryptionRingRefresh();
       await revocationService?.close();
     },
   };
+}
+
+/** The encryption key's rotation (same lock and timer as the signing key's) and the JWE sealing/opening over its ring. */
+function createEncryptionServices(config: AppConfig, clock: Clock, logger: Logger, store: EncryptionKeyStore, ring: EncryptionKeyRing, lock: RotationLock): EncryptionServices {
+  const audienceKeys = new AudienceKeys(config.encryption.audienceJwks, clock);
+  // No content key outlives the longest a token can live; the opener shortens each to its token's exp.
+  const cache = new ContentKeyCache(clock, { maxEntries: MAX_CACHED_CONTENT_KEYS, maxAgeMs: config.maxTtlMs + config.clockSkewMs });
+  const tokens = createTokenEncryption({ ring, store, cache, clock, audienceKeys, maxTokenBytes: config.limits.maxTokenBytes, clockSkewSeconds: Math.floor(config.clockSkewMs / 1000) });
+  const rotation: RotationDependencies = { store, ring, clock, logger, lock, status: new RotationStatus(), policy: config.encryption.rotationPolicy };
+  return { ...tokens, store, ring, rotation, audienceKeys };
 }
 
 function createAuthenticator(config: AppConfig, clock: Clock): Authenticator {

@@ -1,6 +1,7 @@
-import { isHmac, isSupportedAlgorithm, RSA_KEY_SIZES, SUPPORTED_ALGORITHMS, type JwsAlgorithm, type RsaKeySize } from '../algorithms';
+import { isHmac, isSupportedAlgorithm, KEY_WRAP_ALGORITHM, RSA_KEY_SIZES, SUPPORTED_ALGORITHMS, type JwsAlgorithm, type KeyWrapAlgorithm, type RsaKeySize } from '../algorithms';
 import { ConfigError } from '../errors';
 import { parseCallerPolicy, type CallerPolicy } from './caller-policy';
+import { readAudienceJwks } from './encryption-settings';
 import { duration, flag, httpsUrl, isLoopbackHost, oneOf, text, type Environment } from './readers';
 
 export type { Environment } from './readers';
@@ -38,6 +39,19 @@ export interface AppConfig {
   };
   /** The key ring's periods, derived from ROTATION_PROPAGATION (see ringRefreshIntervalMs). */
   ring: { alg: JwsAlgorithm; retentionSeconds: number; refreshIntervalMs: number; unknownKidCooldownMs: number };
+  /**
+   * The encryption key (JWE, `"encrypt": true`): its own key, on the signing key's lifecycle and
+   * periods (same rotation interval, propagation, retention and ring refresh), RSA-OAEP-256, with
+   * JWT_KEY_SIZE bits.
+   */
+  encryption: {
+    /** JWT_ENCRYPTION_KEY_NAME: the key's name in Key Vault. */
+    keyName: string;
+    ring: { alg: KeyWrapAlgorithm; retentionSeconds: number; refreshIntervalMs: number; unknownKidCooldownMs: number };
+    rotationPolicy: { alg: KeyWrapAlgorithm; intervalSeconds: number; propagationSeconds: number };
+    /** JWT_ENCRYPTION_AUDIENCE_JWKS: audience → https URL of its JWKS; tokens for it are encrypted to its own key. */
+    audienceJwks: ReadonlyMap<string, string>;
+  };
   /** The rules every token is verified by. */
   verify: { issuer: string; audiences: readonly string[]; clockSkewSeconds: number; maxTokenBytes: number };
   /** JWKS Cache-Control max-age: at most half the propagation, so verifiers see a key before it signs. */
@@ -73,6 +87,7 @@ export interface AppConfig {
 
 const DEFAULTS = {
   JWT_KEY_NAME: 'jwt-signing',
+  JWT_ENCRYPTION_KEY_NAME: 'jwt-encryption',
   JWT_ALG: 'RS256',
   JWT_KEY_SIZE: '2048',
   JWT_DEFAULT_TTL: 'PT15M',
@@ -202,11 +217,14 @@ export function loadConfig(env: Environment): AppConfig {
   const base = apiBaseUrl(env, runningInAzure);
   const issuer = text(env, 'JWT_ISSUER') ?? base;
   const limits = { maxTokenBytes: 16 * 1024, maxClaimsBytes: 8 * 1024, maxBodyBytes: 64 * 1024 };
+  const keyName = text(env, 'JWT_KEY_NAME') ?? DEFAULTS.JWT_KEY_NAME;
+  const encryptionKeyName = text(env, 'JWT_ENCRYPTION_KEY_NAME') ?? DEFAULTS.JWT_ENCRYPTION_KEY_NAME;
+  if (encryptionKeyName === keyName) throw new ConfigError('JWT_ENCRYPTION_KEY_NAME', 'must differ from JWT_KEY_NAME: the encryption key is a key of its own (wrapKey/unwrapKey only).');
 
   return {
     runningInAzure,
     ...readKeyVault(env, runningInAzure, alg),
-    keyName: text(env, 'JWT_KEY_NAME') ?? DEFAULTS.JWT_KEY_NAME,
+    keyName,
     alg,
     rsaKeySize,
     issuer,
@@ -223,6 +241,12 @@ export function loadConfig(env: Environment): AppConfig {
       policy: { alg, intervalSeconds: Math.round(intervalMs / 1000), propagationSeconds: Math.round(propagationMs / 1000) },
     },
     ring: { alg, retentionSeconds: Math.ceil(retentionMs / 1000), refreshIntervalMs, unknownKidCooldownMs: refreshIntervalMs },
+    encryption: {
+      keyName: encryptionKeyName,
+      ring: { alg: KEY_WRAP_ALGORITHM, retentionSeconds: Math.ceil(retentionMs / 1000), refreshIntervalMs, unknownKidCooldownMs: refreshIntervalMs },
+      rotationPolicy: { alg: KEY_WRAP_ALGORITHM, intervalSeconds: Math.round(intervalMs / 1000), propagationSeconds: Math.round(propagationMs / 1000) },
+      audienceJwks: readAudienceJwks(env, audiences),
+    },
     verify: { issuer, audiences, clockSkewSeconds: Math.floor(clockSkewMs / 1000), maxTokenBytes: limits.maxTokenBytes },
     jwksMaxAgeSeconds,
     verifyMode: oneOf<VerifyMode>(env, 'VERIFY_MODE', ['local', 'keyvault'], DEFAULTS.VERIFY_MODE),

@@ -58,6 +58,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
                   properties: {
                     claims: { type: 'object', required: ['aud'], properties: { aud: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] }, sub: { type: 'string' }, nbf: { type: 'integer' } } },
                     ttlSeconds: { type: 'integer', minimum: 1 },
+                    encrypt: { type: 'boolean', description: 'Return a nested JWT: the signed JWT inside a JWE (RSA-OAEP-256, A256GCM) to this service, or to the audience\'s own key (JWT_ENCRYPTION_AUDIENCE_JWKS).' },
                   },
                 },
               },
@@ -70,7 +71,10 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
                 'application/json': {
                   schema: {
                     type: 'object',
-                    properties: { token: { type: 'string' }, kid: { type: 'string' }, alg: { type: 'string' }, jti: { type: 'string' }, issuedAt: { type: 'integer' }, expiresAt: { type: 'integer' } },
+                    properties: {
+                      token: { type: 'string' }, kid: { type: 'string' }, alg: { type: 'string' }, jti: { type: 'string' }, issuedAt: { type: 'integer' }, expiresAt: { type: 'integer' },
+                      encryption: { type: 'object', description: 'With "encrypt": true.', properties: { kid: { type: 'string' }, alg: { type: 'string' }, enc: { type: 'string' }, recipient: { type: 'string' } } },
+                    },
                   },
                 },
               },
@@ -120,7 +124,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           operationId: 'rotateKeysNow',
           summary: 'Admin: schedule the next key, or an emergency rotation.',
           security: [{ entra: [] }],
-          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { emergency: { type: 'boolean' }, reason: { type: 'string' } } } } } },
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { emergency: { type: 'boolean' }, reason: { type: 'string' }, use: { type: 'string', enum: ['sig', 'enc'] } } } } } },
           responses: { '200': jsonObject('The new or announced key.'), ...errors },
         },
       },
