@@ -29,11 +29,14 @@ export function signingKeyCheck(services: Services): HealthCheck {
   return { status: 'ok', kid: active.version.kid, alg: active.version.alg, activeSince: new Date(active.activatesAt * 1000).toISOString() };
 }
 
-/** The key tokens are encrypted to: without an active one, `"encrypt": true` answers 503 (opening still works with the others). */
+/**
+ * The key tokens are encrypted to. Without an active one the service still signs and verifies
+ * plain tokens (degraded, not down): only `"encrypt": true` answers 503, and the other versions still open JWEs.
+ */
 export function encryptionKeyCheck(services: Services): HealthCheck {
   const ring = services.encryption.ring.health();
   const active = services.encryption.ring.current();
-  if (!ring.loaded || !active) return { status: 'failing', detail: 'No active encryption key: "encrypt": true answers 503.', lastError: ring.lastError };
+  if (!ring.loaded || !active) return { status: 'warning', detail: 'No active encryption key: "encrypt": true answers 503.', lastError: ring.lastError };
   const since = new Date(active.activeFrom * 1000).toISOString();
   if (ring.lastError) return { status: 'warning', kid: active.version.kid, activeSince: since, lastError: ring.lastError, detail: 'Serving cached encryption keys; the last refresh failed.' };
   return { status: 'ok', kid: active.version.kid, alg: active.version.alg, activeSince: since };

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compactDecrypt, createLocalJWKSet, jwtVerify } from 'jose';
+import { healthHandler } from '../../functions/health';
 import { jwksHandler } from '../../functions/jwks';
 import { keysHandler } from '../../functions/keys';
 import { keysTimelineHandler } from '../../functions/keysTimeline';
@@ -177,10 +178,32 @@ describe('keys and rotation', () => {
     expect(services.ring.phases().find((p) => p.phase === 'active')?.version.kid).toBe(signingBefore);
   });
 
+  it('reports the encryption key and its rotation in /api/health beside the signing key', async () => {
+    const report = answer(await healthHandler(request('GET', 'health'), context('health'))) as { status: string; checks: Record<string, Record<string, unknown>> };
+    const services = await getServices();
+    expect(report.checks.encryptionKey).toMatchObject({ status: 'ok', alg: 'RSA-OAEP-256', kid: services.encryption.ring.current()?.version.kid });
+    expect(report.checks.encryptionRotation).toMatchObject({ status: 'ok', activeKid: services.encryption.ring.current()?.version.kid });
+    expect(report.checks.signingKey).toMatchObject({ status: 'ok' });
+  });
+
   it('the rotateKeys timer runs for both keys', async () => {
     const lines: string[] = [];
     const ctx = new InvocationContext({ functionName: 'rotateKeys', invocationId: 'timer', logHandler: (_level, ...args) => lines.push(String(args[0])) });
     await rotateKeysTimer({ isPastDue: false, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, ctx);
     expect(lines.map((line) => (JSON.parse(line) as { key: string }).key)).toEqual(['sig', 'enc']);
+  });
+
+  it('without an active encryption key: health degraded (still 200), "encrypt": true a 503 no_active_key, plain tokens unaffected', async () => {
+    const services = await getServices();
+    const current = services.encryption.ring.current()?.version.kid as string;
+    await services.encryption.store.disableVersion(current);
+    await services.encryption.ring.refresh();
+    const health = await healthHandler(request('GET', 'health'), context('health'));
+    expect([health.status, (answer(health) as { status: string }).status]).toEqual([200, 'degraded']);
+    expect((answer(health) as { checks: Record<string, { status: string }> }).checks.encryptionKey.status).toBe('warning');
+    expect(await sign({ claims: { aud: 'api://orders' }, encrypt: true })).toMatchObject({ status: 503, body: { code: 'no_active_key' } });
+    expect(String((await sign({ claims: { aud: 'api://orders' } })).body.token).split('.')).toHaveLength(3);
+    await rotateKeysNowHandler(request('POST', 'keys/rotate', { emergency: true, reason: 'restore an encryption key', use: 'enc' }), context());
+    expect((await sign({ claims: { aud: 'api://orders' }, encrypt: true })).status).toBe(200);
   });
 });
