@@ -64,6 +64,13 @@ export interface AppConfig {
     revocationTableUrl?: string;
     revocationTableName: string;
   };
+  /** Certificate- and DPoP-bound tokens (RFC 8705 / RFC 9449). */
+  binding: {
+    /** DPOP_REPLAY_TABLE_NAME: the table every instance records used DPoP proofs in (same account as the revocations). */
+    replayTableName: string;
+    /** DPOP_PROOF_WINDOW: how old a proof's iat may be (plus JWT_CLOCK_SKEW), and so how long its jti is remembered. */
+    dpopProofWindowSeconds: number;
+  };
   limits: {
     maxTokenBytes: number;
     maxClaimsBytes: number;
@@ -86,6 +93,8 @@ const DEFAULTS = {
   AUTH_AUTHORITY_HOST: 'https://login.microsoftonline.com',
   LOCAL_KEYSTORE_DIR: '.keys',
   REVOCATION_TABLE_NAME: 'revocations',
+  DPOP_REPLAY_TABLE_NAME: 'dpopjti',
+  DPOP_PROOF_WINDOW: 'PT1M',
   LOCAL_AUDIENCE: 'api://local-dev',
 } as const;
 
@@ -176,6 +185,23 @@ function readKeyVault(env: Environment, runningInAzure: boolean, alg: JwsAlgorit
   };
 }
 
+/** Table names of Table Storage: 3 to 63 letters and digits, a letter first. */
+const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
+/** A proof older than this is no proof of a live client any more, and its jti would be remembered for as long. */
+const MAX_DPOP_PROOF_WINDOW_MS = 10 * 60_000;
+
+function readBinding(env: Environment): AppConfig['binding'] {
+  const replayTableName = text(env, 'DPOP_REPLAY_TABLE_NAME') ?? DEFAULTS.DPOP_REPLAY_TABLE_NAME;
+  if (!TABLE_NAME.test(replayTableName)) {
+    throw new ConfigError('DPOP_REPLAY_TABLE_NAME', `"${replayTableName}" is not a table name: 3 to 63 letters and digits, starting with a letter.`);
+  }
+  const windowMs = duration(env, 'DPOP_PROOF_WINDOW', DEFAULTS.DPOP_PROOF_WINDOW);
+  if (windowMs > MAX_DPOP_PROOF_WINDOW_MS || windowMs < 1000) {
+    throw new ConfigError('DPOP_PROOF_WINDOW', 'must be between PT1S and PT10M: a DPoP proof is made for one request, moments before it is sent.');
+  }
+  return { replayTableName, dpopProofWindowSeconds: Math.floor(windowMs / 1000) };
+}
+
 /** Reads and validates every setting once; a bad value stops start-up with the setting's name. */
 export function loadConfig(env: Environment): AppConfig {
   const runningInAzure = Boolean(text(env, 'WEBSITE_SITE_NAME') ?? text(env, 'WEBSITE_INSTANCE_ID'));
@@ -234,6 +260,7 @@ export function loadConfig(env: Environment): AppConfig {
       revocationTableUrl: httpsUrl(env, 'REVOCATION_TABLE_URL', true),
       revocationTableName: text(env, 'REVOCATION_TABLE_NAME') ?? DEFAULTS.REVOCATION_TABLE_NAME,
     },
+    binding: readBinding(env),
     limits,
   };
 }
