@@ -1,6 +1,8 @@
 import { consoleLogger, type Logger } from '../audit';
 import type { Authenticator } from '../auth/caller';
 import { EntraAuthenticator } from '../auth/entra-authenticator';
+import { bindingDependencies, createReplayCache, type BindingDependencies } from '../binding/dependencies';
+import type { ReplayCache } from '../binding/replay-cache';
 import { LocalDeveloperAuthenticator } from '../auth/local-authenticator';
 import { createRevocationService } from '../revocation/create-revocation-service';
 import { systemClock, type Clock } from '../clock';
@@ -26,6 +28,8 @@ export interface Services {
   revocations: RevocationView;
   revocationService?: RevocationService;
   verifier: TokenVerifier;
+  /** Certificate- and DPoP-bound tokens: the shared DPoP replay cache and the proof rules. */
+  binding: BindingDependencies;
   rotation: RotationDependencies;
   close(): Promise<void>;
 }
@@ -37,6 +41,7 @@ export interface ServiceOverrides {
   authenticator?: Authenticator;
   revocationService?: RevocationService;
   rotationLock?: RotationLock;
+  replayCache?: ReplayCache;
 }
 
 /** A rotation lock file older than this belonged to a run that died; runs take seconds. */
@@ -66,6 +71,8 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
   await ensureSigningKey(store, ring, clock, config, logger, rotationLock);
   const rotation: RotationDependencies = { store, ring, clock, logger, lock: rotationLock, status: new RotationStatus(), policy: config.rotation.policy };
   const revocations = revocationService ?? noRevocations;
+  // No I/O here: the replay table is created on the first DPoP proof.
+  const replayCache = overrides.replayCache ?? (await createReplayCache(config, clock, logger));
   const stopRingRefresh = ring.refreshPeriodically();
   return {
     config,
@@ -77,10 +84,12 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     revocations,
     revocationService,
     verifier: createTokenVerifier(config, ring, store, clock, revocations),
+    binding: bindingDependencies(config, clock, replayCache),
     rotation,
     close: async () => {
       stopRingRefresh();
       await revocationService?.close();
+      await replayCache.close?.();
     },
   };
 }
