@@ -1,24 +1,37 @@
 import { app } from '@azure/functions';
 import { audit } from '../src/audit';
 import { audiencesToVerify } from '../src/auth/caller';
+import { checkBinding } from '../src/binding/check-binding';
+import { readPresentedBinding } from '../src/binding/presented-binding';
 import { readStringField } from '../src/http/body';
 import { activeIntrospectionJson } from '../src/http/introspection';
 import { httpHandler, json, jsonText, readBody } from './shared/http';
 import './shared/startup';
 
 /**
- * POST /api/verify `{ token, audience? }` or form `token=` (RFC 7662 shape): an inactive token is a
- * 200 `{ active: false, error }`, never an error status, so callers branch on one field. A token is
- * judged only against the audiences the calling caller may verify (`audience` narrows further).
+ * POST /api/verify `{ token, audience?, client_certificate?, dpop?, htm?, htu? }` or form `token=`
+ * (RFC 7662 shape): an inactive token is a 200 `{ active: false, error }`, never an error status,
+ * so callers branch on one field. A token is judged only against the audiences the calling caller
+ * may verify (`audience` narrows further). A bound token (`cnf`) is active only with the
+ * certificate or the DPoP proof it is bound to; bearer tokens are unaffected.
  */
 export const verifyHandler = httpHandler('verify', async ({ request, services, caller }) => {
   const body = await readBody(request, services.config.limits.maxBodyBytes, 'json-or-form');
   const token = readStringField(body, 'token', true);
   const audience = readStringField(body, 'audience', false, true);
+  const presented = readPresentedBinding(body);
   const result = await services.verifier.verify(token, audiencesToVerify(caller, services.config.audiences, audience));
   if (!result.active) {
     audit(services.logger, { operation: 'verify', outcome: 'failure', caller: caller.id, kid: result.kid, code: result.error });
     return json(200, { active: false, error: result.error });
+  }
+  if (result.claims.cnf !== undefined) {
+    // The token as the client presented it (`ath` hashes that), checked on every call: proofs are never cached.
+    const refusal = await checkBinding(result.claims, { token: token as string, ...presented }, services.binding);
+    if (refusal) {
+      audit(services.logger, { operation: 'verify', outcome: 'failure', caller: caller.id, kid: result.kid, code: refusal.error, detail: refusal.detail });
+      return json(200, { active: false, error: refusal.error });
+    }
   }
   return jsonText(200, activeIntrospectionJson(result.claims, result.payloadJson));
 });
