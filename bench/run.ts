@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 import { benchSign } from './sign';
 import { benchVerify } from './verify';
 import { benchRevocation } from './revocation';
+import { benchBinding } from './binding';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -29,6 +30,10 @@ async function main(): Promise<void> {
   if (!only || only === 'revocation') {
     out('\n## Verify RS256 with revocation on vs off\n\n| implementation | ops/s | vs off |\n|---|---:|---:|');
     (await benchRevocation()).forEach(out);
+  }
+  if (!only || only === 'binding') {
+    out('\n## Verify bound tokens (RS256 token; DPoP proofs ES256 from the dpop package)\n\n| implementation | ops/s | vs bearer |\n|---|---:|---:|');
+    (await benchBinding()).forEach(out);
   }
   if (!only || only === 'keyvault') {
     out('\n## Sign through the Key Vault double (20 ms injected latency)\n');

@@ -35,7 +35,7 @@ function sameThumbprint(a: string, b: string): boolean {
 
 function checkCertificate(bound: string, presented: PresentedBinding): BindingRefusal | undefined {
   if (presented.clientCertificate === undefined) return refuse('binding_required', 'no_certificate');
-  const result = certificateThumbprint(presented.clientCertificate);
+  const result = certificateThumbprint(presented.clientCertificate, { parse: false });
   if ('problem' in result) return refuse('binding_mismatch', `certificate_${result.problem}`);
   return sameThumbprint(result.thumbprint, bound) ? undefined : refuse('binding_mismatch', 'other_certificate');
 }

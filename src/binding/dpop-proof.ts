@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, errors, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { DPOP_ALGORITHMS } from './dpop-algorithms';
 import { normalizeHttpUri } from './http-uri';
+import { proofKey, type ProofKey } from './proof-keys';
 /** A proof is a header with one public key and a few claims: an RSA-4096 one is under 2 KB. */
 export const MAX_DPOP_PROOF_CHARS = 8 * 1024;
 const MAX_JTI_CHARS = 256;
@@ -108,7 +109,8 @@ function claimProblem(payload: JWTPayload, expected: DpopExpectation): DpopProbl
  * Checks one DPoP proof (RFC 9449 §4.3) for the request it accompanies and returns its key's
  * thumbprint and its jti, or why it is refused. The proof is attacker-controlled: size first,
  * the header (typ, alg allowlist, a public jwk only) before a key is imported from it, then jose
- * verifies the signature with that embedded key and the iat window. Replay (jti) is the caller's
+ * verifies the signature with that embedded key (EmbeddedJWK, kept per key: proof-keys.ts) and
+ * the iat window. Replay (jti) is the caller's
  * next step, once the key is known to be the one the token is bound to.
  */
 export async function checkDpopProof(proof: string, expected: DpopExpectation, timing: DpopTiming): Promise<CheckedProof | { problem: DpopProblem }> {
@@ -116,8 +118,9 @@ export async function checkDpopProof(proof: string, expected: DpopExpectation, t
   const refused = headerProblem(proof);
   if (refused) return { problem: refused };
   let verified: Awaited<ReturnType<typeof jwtVerify>>;
+  let signer: ProofKey | undefined;
   try {
-    verified = await jwtVerify(proof, EmbeddedJWK, {
+    verified = await jwtVerify(proof, async (header, token) => (signer = await proofKey(header, token)).key, {
       typ: 'dpop+jwt',
       algorithms: [...DPOP_ALGORITHMS],
       requiredClaims: ['jti', 'htm', 'htu', 'iat'],
@@ -130,9 +133,9 @@ export async function checkDpopProof(proof: string, expected: DpopExpectation, t
   }
   const problem = claimProblem(verified.payload, expected);
   if (problem) return { problem };
-  const jkt = await calculateJwkThumbprint(verified.protectedHeader.jwk as JWK, 'sha256');
   const iat = verified.payload.iat as number; // jose required it and checked it is a number
-  return { jkt, jti: verified.payload.jti as string, expiresAt: Math.ceil(iat) + timing.windowSeconds + timing.skewSeconds };
+  // jose called the key resolver before it could verify: signer is set.
+  return { jkt: (signer as ProofKey).jkt, jti: verified.payload.jti as string, expiresAt: Math.ceil(iat) + timing.windowSeconds + timing.skewSeconds };
 }
 
 /** A sentence for a refused proof at sign (400): the check that failed, never the proof itself. */

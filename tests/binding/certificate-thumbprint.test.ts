@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { certificateThumbprint, MAX_CERTIFICATE_CHARS } from '../../src/binding/certificate-thumbprint';
 import { issuedCertificate, selfSignedCertificate, testCa, type ClientCertificate } from '../support/binding-client';
@@ -35,6 +36,15 @@ describe('certificateThumbprint (RFC 8705 x5t#S256)', () => {
       Buffer.from(selfSigned.der, 'base64').toString('base64url'), // base64url is not what App Service sends
     ];
     for (const input of malformed) expect([input.slice(0, 40), certificateThumbprint(input)]).toEqual([input.slice(0, 40), { problem: 'malformed' }]);
+  });
+
+  it('when checking a bound token, only hashes the bytes: anything but the bound certificate is a mismatch anyway', () => {
+    expect(certificateThumbprint(selfSigned.der, { parse: false })).toEqual({ thumbprint: selfSigned.x5t });
+    expect(certificateThumbprint(issued.pem, { parse: false })).toEqual({ thumbprint: issued.x5t });
+    const notACertificate = Buffer.from('hello world').toString('base64');
+    expect(certificateThumbprint(notACertificate, { parse: false })).toEqual({ thumbprint: createHash('sha256').update('hello world').digest('base64url') });
+    expect(certificateThumbprint('not base64!', { parse: false })).toEqual({ problem: 'malformed' });
+    expect(certificateThumbprint('A'.repeat(MAX_CERTIFICATE_CHARS + 1), { parse: false })).toEqual({ problem: 'too_large' });
   });
 
   it('refuses an oversized value before decoding it', () => {

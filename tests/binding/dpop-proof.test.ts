@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign as cryptoSign } from 'node:crypto';
 import fc from 'fast-check';
 import { checkDpopProof, DPOP_PROBLEM_MESSAGES, MAX_DPOP_PROOF_CHARS, type DpopExpectation } from '../../src/binding/dpop-proof';
 import { ath, dpopClient, ecKeyPair, es256Signer, handMadeProof, hs256Signer, proofClaims, type DpopClient } from '../support/binding-client';
@@ -106,6 +106,22 @@ describe('checkDpopProof (RFC 9449 §4.3)', () => {
     }
     expect(await problemOf(handMadeProof({ typ: 'dpop+jwt', alg: 'ES256', jwk: publicJwk }, { ...claims, iat: 'now' }, sign))).toBe('missing_claim');
     expect(await problemOf(handMadeProof({ typ: 'dpop+jwt', alg: 'ES256', jwk: publicJwk }, { ...claims, jti: 'x'.repeat(257) }, sign))).toBe('missing_claim');
+  });
+
+  it('decides the same for a key it has seen before (imported keys are kept): the alg must still fit it', async () => {
+    const { privateKey, publicJwk } = ecKeyPair();
+    const sign = es256Signer(privateKey);
+    const claims = (): Record<string, unknown> => proofClaims('GET', API, { ath: ath(TOKEN) });
+    expect(await problemOf(handMadeProof({ typ: 'dpop+jwt', alg: 'ES256', jwk: publicJwk }, claims(), sign))).toBeUndefined();
+    expect(await problemOf(handMadeProof({ typ: 'dpop+jwt', alg: 'ES256', jwk: publicJwk }, claims(), sign))).toBeUndefined();
+    expect(await problemOf(handMadeProof({ typ: 'dpop+jwt', alg: 'ES384', jwk: publicJwk }, claims(), sign))).toBe('bad_key');
+    expect(await problemOf(handMadeProof({ typ: 'dpop+jwt', alg: 'ES256', jwk: publicJwk }, claims(), es256Signer(ecKeyPair().privateKey)))).toBe('bad_signature');
+  });
+
+  it('refuses RSA keys under 2048 bits', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const weak = handMadeProof({ typ: 'dpop+jwt', alg: 'RS256', jwk: publicKey.export({ format: 'jwk' }) }, proofClaims('GET', API, { ath: ath(TOKEN) }), (input) => cryptoSign('sha256', Buffer.from(input), privateKey));
+    expect(await problemOf(weak)).toBe('bad_key');
   });
 
   it('refuses oversized and malformed input without throwing', async () => {
