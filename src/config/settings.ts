@@ -63,6 +63,8 @@ export interface AppConfig {
     accountName?: string;
     revocationTableUrl?: string;
     revocationTableName: string;
+    /** After a storage outage the last good revocation view is served this long; then verify answers 503. */
+    revocationMaxStalenessMs: number;
   };
   limits: {
     maxTokenBytes: number;
@@ -86,6 +88,7 @@ const DEFAULTS = {
   AUTH_AUTHORITY_HOST: 'https://login.microsoftonline.com',
   LOCAL_KEYSTORE_DIR: '.keys',
   REVOCATION_TABLE_NAME: 'revocations',
+  REVOCATION_MAX_STALENESS: 'PT5M',
   LOCAL_AUDIENCE: 'api://local-dev',
 } as const;
 
@@ -233,6 +236,7 @@ export function loadConfig(env: Environment): AppConfig {
       accountName: text(env, 'AzureWebJobsStorage__accountName'),
       revocationTableUrl: httpsUrl(env, 'REVOCATION_TABLE_URL', true),
       revocationTableName: text(env, 'REVOCATION_TABLE_NAME') ?? DEFAULTS.REVOCATION_TABLE_NAME,
+      revocationMaxStalenessMs: duration(env, 'REVOCATION_MAX_STALENESS', DEFAULTS.REVOCATION_MAX_STALENESS),
     },
     limits,
   };
