@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 import { benchSign } from './sign';
 import { benchVerify } from './verify';
 import { benchRevocation } from './revocation';
+import { benchRevocationScaling } from './revocation-scaling';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -29,6 +30,9 @@ async function main(): Promise<void> {
   if (!only || only === 'revocation') {
     out('\n## Verify RS256 with revocation on vs off\n\n| implementation | ops/s | vs off |\n|---|---:|---:|');
     (await benchRevocation()).forEach(out);
+    out('\n## Keeping the revocation view current: Table Storage entities read per instance per second\n');
+    out('| live revocation rows | before (whole table every second) | after (marker + changes, hourly full read) | |\n|---:|---:|---:|---|');
+    (await benchRevocationScaling()).forEach(out);
   }
   if (!only || only === 'keyvault') {
     out('\n## Sign through the Key Vault double (20 ms injected latency)\n');

@@ -1,5 +1,5 @@
 import { app } from '@azure/functions';
-import { audit, hashSubject } from '../src/audit';
+import { audit } from '../src/audit';
 import { nowSeconds } from '../src/clock';
 import { ServiceError } from '../src/errors';
 import { requireJsonObject } from '../src/http/body';
@@ -33,7 +33,7 @@ export const revokeManyHandler = httpHandler('admin', async ({ request, services
       throw new ServiceError('invalid_request', `"sub" may be at most ${services.config.limits.maxClaimsBytes} bytes, as when signing.`);
     }
     const inForce = await services.revocationService.revokeSubject(body.sub, before, caller.id);
-    audit(services.logger, { operation: 'revoke', outcome: 'success', caller: caller.id, subHash: hashSubject(body.sub), detail: `subject tokens issued at or before ${inForce}` });
+    audit(services.logger, { operation: 'revoke', outcome: 'success', caller: caller.id, subHash: services.hashSubject(body.sub), detail: `subject tokens issued at or before ${inForce}` });
     return json(200, { revoked: 'subject', before: inForce });
   }
   throw new ServiceError('invalid_request', 'Send { "sub": "…" } or { "all": true }, optionally with "before".');

@@ -1,5 +1,5 @@
 import { app } from '@azure/functions';
-import { audit, hashSubject } from '../src/audit';
+import { audit } from '../src/audit';
 import { requireJsonObject } from '../src/http/body';
 import { signToken } from '../src/jwt/sign';
 import { httpHandler, json, readBody } from './shared/http';
@@ -31,7 +31,7 @@ export const signHandler = httpHandler('sign', async ({ request, services, calle
     caller: caller.id,
     kid: signed.kid,
     jti: signed.jti,
-    subHash: hashSubject(claims.sub),
+    subHash: services.hashSubject(claims.sub),
   });
   return json(200, signed);
 });

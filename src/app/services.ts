@@ -1,4 +1,5 @@
-import { consoleLogger, type Logger } from '../audit';
+import { randomBytes } from 'node:crypto';
+import { consoleLogger, keyedSubjectHasher, type Logger, type SubjectHasher } from '../audit';
 import type { Authenticator } from '../auth/caller';
 import { EntraAuthenticator } from '../auth/entra-authenticator';
 import { LocalDeveloperAuthenticator } from '../auth/local-authenticator';
@@ -8,6 +9,7 @@ import { loadConfig, type AppConfig } from '../config/settings';
 import { KeyRing } from '../keys/key-ring';
 import type { KeyStore } from '../keys/key-store';
 import { noRevocations, type RevocationService, type RevocationView } from '../revocation/revocation';
+import { EmbeddedKeyStore } from '../keys/embedded/embedded-key-store';
 import { createKeyStore } from './key-store-factory';
 import { FileLock, ProcessLock, type RotationLock } from '../rotation/lock';
 import type { RotationDependencies } from '../rotation/rotate';
@@ -27,6 +29,8 @@ export interface Services {
   revocationService?: RevocationService;
   verifier: TokenVerifier;
   rotation: RotationDependencies;
+  /** The keyed hash of subjects in audit events (src/audit.ts). */
+  hashSubject: SubjectHasher;
   close(): Promise<void>;
 }
 
@@ -45,20 +49,25 @@ const STALE_ROTATION_LOCK_MS = 5 * 60 * 1000;
 export async function createServices(config: AppConfig, overrides: ServiceOverrides = {}): Promise<Services> {
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? consoleLogger;
-  const store = overrides.store ?? (await createKeyStore(config, clock));
+  const store = overrides.store ?? (await createKeyStore(config, clock, logger));
   const ring = new KeyRing(store, clock, config.ring, logger);
   const authenticator = overrides.authenticator ?? createAuthenticator(config, clock);
-  // The revocation view and the key ring load side by side: two round trips (Table Storage, Key
-  // Vault) at start-up instead of one after the other.
-  const [revocationStart, ringLoad] = await Promise.allSettled([
+  // The revocation view, the key ring and the audit key load side by side: round trips to Table
+  // Storage and Key Vault at start-up, not one after the other.
+  const [revocationStart, ringLoad, auditKey] = await Promise.allSettled([
     overrides.revocationService ? Promise.resolve(overrides.revocationService) : createRevocationService(config, clock, logger),
     ring.ready(),
+    loadAuditKey(config, store, clock),
   ]);
   if (ringLoad.status === 'rejected') {
     if (revocationStart.status === 'fulfilled' && !overrides.revocationService) await revocationStart.value?.close();
     throw ringLoad.reason;
   }
   if (revocationStart.status === 'rejected') throw revocationStart.reason;
+  if (auditKey.status === 'rejected') {
+    await revocationStart.value?.close();
+    throw auditKey.reason;
+  }
   const revocationService = revocationStart.value;
   const rotationLock =
     overrides.rotationLock ??
@@ -78,11 +87,25 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     revocationService,
     verifier: createTokenVerifier(config, ring, store, clock, revocations),
     rotation,
+    hashSubject: keyedSubjectHasher(auditKey.value),
     close: async () => {
       stopRingRefresh();
       await revocationService?.close();
     },
   };
+}
+
+/**
+ * The key of audit hashes: sealed in the embedded store, derived from a Key Vault key in Azure. A
+ * store of neither kind (a test double) gets a random key for the life of the process.
+ */
+async function loadAuditKey(config: AppConfig, store: KeyStore, clock: Clock): Promise<Buffer> {
+  if (store instanceof EmbeddedKeyStore) return store.auditKey();
+  if (config.keyVaultUrl) {
+    const { deriveAuditKey } = await import('../keys/keyvault/audit-key');
+    return deriveAuditKey(config, clock);
+  }
+  return randomBytes(32);
 }
 
 function createAuthenticator(config: AppConfig, clock: Clock): Authenticator {

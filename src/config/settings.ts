@@ -17,6 +17,8 @@ export interface AppConfig {
   runningInAzure: boolean;
   keyVaultUrl?: string;
   keyName: string;
+  /** The Key Vault key the audit hash key is derived from (see keys/keyvault/audit-key.ts). */
+  auditKeyName: string;
   alg: JwsAlgorithm;
   /** RSA modulus bits of every new version (JWT_KEY_SIZE); EC keys follow their curve. */
   rsaKeySize: RsaKeySize;
@@ -75,6 +77,7 @@ export interface AppConfig {
 
 const DEFAULTS = {
   JWT_KEY_NAME: 'jwt-signing',
+  AUDIT_KEY_NAME: 'kv-jwt-audit',
   JWT_ALG: 'RS256',
   JWT_KEY_SIZE: '2048',
   JWT_DEFAULT_TTL: 'PT15M',
@@ -210,6 +213,7 @@ export function loadConfig(env: Environment): AppConfig {
     runningInAzure,
     ...readKeyVault(env, runningInAzure, alg),
     keyName: text(env, 'JWT_KEY_NAME') ?? DEFAULTS.JWT_KEY_NAME,
+    auditKeyName: text(env, 'AUDIT_KEY_NAME') ?? DEFAULTS.AUDIT_KEY_NAME,
     alg,
     rsaKeySize,
     issuer,

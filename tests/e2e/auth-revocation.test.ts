@@ -117,6 +117,14 @@ describe('caller identity over HTTP', () => {
       expect((await call(hosts[0], path, undefined)).status).toBe(200);
     }
   });
+
+  it('tells anonymous callers and non-admins the health status only; admins get the checks', async () => {
+    expect((await call(hosts[0], '/api/health', undefined)).body).toEqual({ status: 'healthy' });
+    expect((await call(hosts[0], '/api/health', LOGIC_APP)).body).toEqual({ status: 'healthy' });
+    expect((await call(hosts[0], '/api/health', undefined, undefined, { authorization: 'Bearer not.a.token' })).body).toEqual({ status: 'healthy' });
+    const admin = await call(hosts[0], '/api/health', ADMIN);
+    expect(admin.body).toMatchObject({ status: 'healthy', checks: { keyStore: expect.any(Object), signingKey: expect.any(Object), revocation: expect.any(Object), rotation: expect.any(Object) } });
+  });
 });
 
 describe('revocation across instances', () => {
