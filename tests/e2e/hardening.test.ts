@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,6 +118,35 @@ describe('revocation that can not be undone or skipped', () => {
     expect(await eventually(hosts[1], token, 'revoked')).toBe('revoked');
     const tooLong = await post(hosts[0], '/api/revocations', { sub: 'y'.repeat(9000) });
     expect([tooLong.status, tooLong.body.code]).toEqual([400, 'invalid_request']);
+  });
+});
+
+describe('AUTH_MODE=none can not be turned against the developer', () => {
+  /** A raw request, so the Host header can be what a DNS-rebinding page would send. */
+  function raw(host: RunningHost, path: string, headers: Record<string, string>, body = '{"claims":{"aud":"api://orders"}}'): Promise<{ status: number; code?: string }> {
+    return new Promise((resolve, reject) => {
+      const url = new URL(path, host.baseUrl);
+      const req = request({ hostname: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, code: text ? (JSON.parse(text) as { code?: string }).code : undefined }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  it('answers only loopback Host names, refuses foreign Origins, and parses JSON only as application/json', async () => {
+    const [host] = hosts;
+    expect(await raw(host, '/api/sign', { 'content-type': 'application/json', host: 'attacker.example:7071' })).toEqual({ status: 403, code: 'loopback_only' });
+    expect(await raw(host, '/api/sign', { 'content-type': 'application/json', origin: 'https://attacker.example' })).toEqual({ status: 403, code: 'loopback_only' });
+    // What a page can send without a CORS preflight: no type, text/plain, a form.
+    for (const type of [undefined, 'text/plain', 'application/x-www-form-urlencoded']) {
+      const headers: Record<string, string> = type ? { 'content-type': type } : {};
+      expect({ type, ...(await raw(host, '/api/sign', headers)) }).toEqual({ type, status: 415, code: 'unsupported_media_type' });
+    }
+    expect((await raw(host, '/api/keys/rotate', { 'content-type': 'text/plain' }, '{"emergency":true,"reason":"csrf"}')).status).toBe(415);
+    expect((await raw(host, '/api/sign', { 'content-type': 'application/json', origin: 'http://localhost:5173' })).status).toBe(200);
   });
 });
 
