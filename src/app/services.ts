@@ -71,7 +71,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
   const revocationService = revocationStart.value;
   const rotationLock =
     overrides.rotationLock ??
-    (store.kind === 'embedded' ? new FileLock(config.localKeystore.dir, STALE_ROTATION_LOCK_MS, () => Date.now()) : new ProcessLock());
+    (store.kind === 'embedded' ? new FileLock(config.localKeystore.dir, STALE_ROTATION_LOCK_MS, () => systemClock.nowMs()) : new ProcessLock());
   await ensureSigningKey(store, ring, clock, config, logger, rotationLock);
   const rotation: RotationDependencies = { store, ring, clock, logger, lock: rotationLock, status: new RotationStatus(), policy: config.rotation.policy };
   const revocations = revocationService ?? noRevocations;

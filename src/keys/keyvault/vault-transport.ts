@@ -11,6 +11,7 @@
  * - gives every attempt a deadline and the whole call a budget, so no request path waits long.
  */
 import { createDefaultHttpClient, retryPolicy, RestError, type HttpClient, type PipelineRequest, type PipelineResponse, type RetryStrategy } from '@azure/core-rest-pipeline';
+import { systemClock } from '../../clock';
 import { ATTEMPT_TIMED_OUT, isTransient, retryAfterSeconds } from './vault-failure';
 
 export interface RetryPolicy {
@@ -51,7 +52,7 @@ function keyVaultStrategy(policy: RetryPolicy, startedMs: number, now: () => num
       const request = response?.request ?? responseError?.request;
       if (!failed || !request || !isTransient(failed)) return { skipStrategy: true };
       if (createsSomething(request) && failed.statusCode !== 429) return { skipStrategy: true };
-      const asked = retryAfterSeconds(failed, Date.now());
+      const asked = retryAfterSeconds(failed, systemClock.nowMs());
       const wait = asked !== undefined ? asked * 1000 : backoffDelayMs(policy, retryCount);
       // Out of budget: the last answer stands (a 429 then carries the vault's Retry-After to our caller).
       if (now() - startedMs + wait >= policy.totalBudgetMs) return { skipStrategy: true };
