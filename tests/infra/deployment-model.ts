@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { evaluateExpression, evaluateValue, loopScopes, type Environment } from './bicep-eval';
 import { fileScope } from './bicep-scope';
@@ -13,6 +13,12 @@ import { at, readBicep, type BicepFile, type BicepResource, type BicepValue } fr
 export const ROOT = resolve(__dirname, '..', '..');
 export const INFRA = join(ROOT, 'infra');
 export const MODULE_FILES = readdirSync(join(INFRA, 'modules')).map((f) => `modules/${f}`);
+/**
+ * The offline Bicep type checker: the team's shared one next to the repository when it is there (it may be
+ * fresher), else the copy vendored in tests/infra/bicep-types/ (a clean clone, CI).
+ */
+const SHARED_TYPE_CHECKER = resolve(ROOT, '..', 'shared', 'bicep-types', 'check.mjs');
+export const TYPE_CHECKER = existsSync(SHARED_TYPE_CHECKER) ? SHARED_TYPE_CHECKER : join(__dirname, 'bicep-types', 'check.mjs');
 export const main = readBicep(join(INFRA, 'main.bicep'));
 const modules = new Map<string, BicepFile>();
 export function moduleFile(path: string): BicepFile {
