@@ -74,6 +74,7 @@ beforeAll(async () => {
     AzureWebJobsStorage: (process.env.AZURITE_CONNECTION_STRING ?? '').replace(/TableEndpoint=[^;]+/, tableEndpoint),
     JWT_AUDIENCES: 'api://orders',
     JWT_ISSUER: 'https://jwt.test/api',
+    KEY_VAULT_CREATE_KEY: 'true', // the audit key (AUDIT_KEY_NAME) is created at start, as azd up creates it
   });
   await storeOnDouble(vault, keyName).createVersion({ notBefore: Math.floor(Date.now() / 1000) - 60 });
   const signed = await signHandler(post('sign', { claims: { sub: 'alert-signals', aud: 'api://orders' } }), context('sign'));
