@@ -17,7 +17,8 @@ export const healthHandler = publicHandler(async ({ request, services }) => {
     () => true,
     () => false,
   );
-  return json(status, admin ? report : { status: report.status });
+  // Admins also get the counters since this instance started (the same events Application Insights receives).
+  return json(status, admin ? { ...report, metrics: services.metrics.snapshot() } : { status: report.status });
 });
 
 app.http('health', { methods: ['GET'], route: 'health', authLevel: 'anonymous', handler: healthHandler });

@@ -24,6 +24,7 @@ export const revokeManyHandler = httpHandler('admin', async ({ request, services
   }
   if (body.all === true && body.sub === undefined) {
     const inForce = await services.revocationService.revokeAllBefore(before, caller.id);
+    services.metrics.revoked({ kind: 'all' });
     audit(services.logger, { operation: 'revoke', outcome: 'success', caller: caller.id, detail: `all tokens issued at or before ${inForce}` });
     return json(200, { revoked: 'all', before: inForce });
   }
@@ -33,6 +34,7 @@ export const revokeManyHandler = httpHandler('admin', async ({ request, services
       throw new ServiceError('invalid_request', `"sub" may be at most ${services.config.limits.maxClaimsBytes} bytes, as when signing.`);
     }
     const inForce = await services.revocationService.revokeSubject(body.sub, before, caller.id);
+    services.metrics.revoked({ kind: 'subject' });
     audit(services.logger, { operation: 'revoke', outcome: 'success', caller: caller.id, subHash: services.hashSubject(body.sub), detail: `subject tokens issued at or before ${inForce}` });
     return json(200, { revoked: 'subject', before: inForce });
   }

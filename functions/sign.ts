@@ -33,6 +33,7 @@ export const signHandler = httpHandler('sign', async ({ request, services, calle
     jti: signed.jti,
     subHash: services.hashSubject(claims.sub),
   });
+  services.metrics.tokenSigned({ alg: signed.alg, caller: caller.id });
   return json(200, signed);
 });
 

@@ -73,6 +73,8 @@ export interface AppConfig {
     maxClaimsBytes: number;
     maxBodyBytes: number;
   };
+  /** Application Insights: metrics are exported only when the connection string is set. */
+  telemetry: { connectionString?: string; authenticationString?: string };
 }
 
 const DEFAULTS = {
@@ -243,6 +245,7 @@ export function loadConfig(env: Environment): AppConfig {
       revocationMaxStalenessMs: duration(env, 'REVOCATION_MAX_STALENESS', DEFAULTS.REVOCATION_MAX_STALENESS),
     },
     limits,
+    telemetry: { connectionString: text(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'), authenticationString: text(env, 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING') },
   };
 }
 

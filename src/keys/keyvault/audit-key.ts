@@ -9,13 +9,13 @@
 import { createHash } from 'node:crypto';
 import { nowSeconds, type Clock } from '../../clock';
 import type { AppConfig } from '../../config/settings';
-import { createKeyVaultKeyStore } from './create-keyvault-key-store';
+import { createKeyVaultKeyStore, type KeyVaultStoreOverrides } from './create-keyvault-key-store';
 import { ensureKeyExists } from './ensure-key';
 
 const LABEL = 'kv-jwt audit subject hash key, v1';
 
-export async function deriveAuditKey(config: AppConfig, clock: Clock): Promise<Buffer> {
-  const store = createKeyVaultKeyStore({ ...config, keyName: config.auditKeyName, alg: 'RS256', rsaKeySize: 2048 }, clock);
+export async function deriveAuditKey(config: AppConfig, clock: Clock, overrides: KeyVaultStoreOverrides = {}): Promise<Buffer> {
+  const store = createKeyVaultKeyStore({ ...config, keyName: config.auditKeyName, alg: 'RS256', rsaKeySize: 2048 }, clock, overrides);
   await ensureKeyExists(store, { createIfMissing: config.keyVault.createKeyIfMissing, nowSeconds: nowSeconds(clock), keySize: 2048, setting: 'AUDIT_KEY_NAME' });
   const versions = (await store.listVersions()).filter((v) => v.enabled).sort((a, b) => a.created - b.created || (a.kid < b.kid ? -1 : 1));
   if (versions.length === 0) throw new Error(`The audit key '${config.auditKeyName}' has no enabled version.`);
