@@ -1,5 +1,5 @@
 import { app } from '@azure/functions';
-import { audit, hashSubject } from '../src/audit';
+import { audit } from '../src/audit';
 import { bindingMethod } from '../src/binding/confirmation';
 import { signBinding } from '../src/binding/sign-binding';
 import { requireJsonObject } from '../src/http/body';
@@ -37,9 +37,10 @@ export const signHandler = httpHandler('sign', async ({ request, services, calle
     caller: caller.id,
     kid: signed.kid,
     jti: signed.jti,
-    subHash: hashSubject(claims.sub),
+    subHash: services.hashSubject(claims.sub),
     ...(bound.confirmation ? { detail: `bound:${bindingMethod(bound.confirmation)}` } : {}),
   });
+  services.metrics.tokenSigned({ alg: signed.alg, caller: caller.id });
   return json(200, signed);
 });
 

@@ -21,6 +21,7 @@ export const verifyHandler = httpHandler('verify', async ({ request, services, c
   const audience = readStringField(body, 'audience', false, true);
   const presented = readPresentedBinding(body);
   const result = await services.verifier.verify(token, audiencesToVerify(caller, services.config.audiences, audience));
+  services.metrics.verifyAnswered({ outcome: result.active ? 'active' : result.error });
   if (!result.active) {
     audit(services.logger, { operation: 'verify', outcome: 'failure', caller: caller.id, kid: result.kid, code: result.error });
     return json(200, { active: false, error: result.error });

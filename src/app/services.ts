@@ -1,21 +1,26 @@
-import { consoleLogger, type Logger } from '../audit';
+import { randomBytes } from 'node:crypto';
+import { consoleLogger, keyedSubjectHasher, type Logger, type SubjectHasher } from '../audit';
 import type { Authenticator } from '../auth/caller';
 import { EntraAuthenticator } from '../auth/entra-authenticator';
 import { bindingDependencies, createReplayCache, type BindingDependencies } from '../binding/dependencies';
 import type { ReplayCache } from '../binding/replay-cache';
 import { LocalDeveloperAuthenticator } from '../auth/local-authenticator';
 import { createRevocationService } from '../revocation/create-revocation-service';
-import { systemClock, type Clock } from '../clock';
+import { nowSeconds, systemClock, type Clock } from '../clock';
 import { loadConfig, type AppConfig } from '../config/settings';
 import { KeyRing } from '../keys/key-ring';
 import type { KeyStore } from '../keys/key-store';
 import { noRevocations, type RevocationService, type RevocationView } from '../revocation/revocation';
-import { createKeyStore } from './key-store-factory';
+import { EmbeddedKeyStore } from '../keys/embedded/embedded-key-store';
+import { createKeyStore, keyVaultAttemptRecorder } from './key-store-factory';
 import { FileLock, ProcessLock, type RotationLock } from '../rotation/lock';
 import type { RotationDependencies } from '../rotation/rotate';
 import { RotationStatus } from '../rotation/status';
 import { ensureSigningKey } from './bootstrap';
 import { createTokenVerifier, type TokenVerifier } from './token-verifier';
+import { createMetrics } from '../telemetry/create-metrics';
+import type { Metrics } from '../telemetry/metrics';
+import { createPhaseChangeTracker, ringReading } from '../telemetry/ring-reading';
 
 /** Everything a handler needs, built once per process from the settings. */
 export interface Services {
@@ -31,6 +36,9 @@ export interface Services {
   /** Certificate- and DPoP-bound tokens: the shared DPoP replay cache and the proof rules. */
   binding: BindingDependencies;
   rotation: RotationDependencies;
+  /** The keyed hash of subjects in audit events (src/audit.ts). */
+  hashSubject: SubjectHasher;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -42,6 +50,7 @@ export interface ServiceOverrides {
   revocationService?: RevocationService;
   rotationLock?: RotationLock;
   replayCache?: ReplayCache;
+  metrics?: Metrics;
 }
 
 /** A rotation lock file older than this belonged to a run that died; runs take seconds. */
@@ -50,26 +59,43 @@ const STALE_ROTATION_LOCK_MS = 5 * 60 * 1000;
 export async function createServices(config: AppConfig, overrides: ServiceOverrides = {}): Promise<Services> {
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? consoleLogger;
-  const store = overrides.store ?? (await createKeyStore(config, clock));
-  const ring = new KeyRing(store, clock, config.ring, logger);
+  // First, so that the Azure Monitor distro (when Application Insights is configured) sees every client made after it.
+  const metrics = overrides.metrics ?? (await createMetrics({ APPLICATIONINSIGHTS_CONNECTION_STRING: config.telemetry.connectionString, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: config.telemetry.authenticationString }, { clock, logger }));
+  const store = overrides.store ?? (await createKeyStore(config, clock, logger, metrics));
+  const phaseChanges = createPhaseChangeTracker(metrics);
+  const ring = new KeyRing(store, clock, config.ring, logger, (phased) => phaseChanges.observe(phased));
   const authenticator = overrides.authenticator ?? createAuthenticator(config, clock);
-  // The revocation view and the key ring load side by side: two round trips (Table Storage, Key
-  // Vault) at start-up instead of one after the other.
-  const [revocationStart, ringLoad] = await Promise.allSettled([
+  // The revocation view, the key ring and the audit key load side by side: round trips to Table
+  // Storage and Key Vault at start-up, not one after the other.
+  const [revocationStart, ringLoad, auditKey] = await Promise.allSettled([
     overrides.revocationService ? Promise.resolve(overrides.revocationService) : createRevocationService(config, clock, logger),
     ring.ready(),
+    loadAuditKey(config, store, clock, metrics),
   ]);
   if (ringLoad.status === 'rejected') {
     if (revocationStart.status === 'fulfilled' && !overrides.revocationService) await revocationStart.value?.close();
     throw ringLoad.reason;
   }
   if (revocationStart.status === 'rejected') throw revocationStart.reason;
+  if (auditKey.status === 'rejected') {
+    await revocationStart.value?.close();
+    throw auditKey.reason;
+  }
   const revocationService = revocationStart.value;
   const rotationLock =
     overrides.rotationLock ??
-    (store.kind === 'embedded' ? new FileLock(config.localKeystore.dir, STALE_ROTATION_LOCK_MS, () => Date.now()) : new ProcessLock());
+    (store.kind === 'embedded' ? new FileLock(config.localKeystore.dir, STALE_ROTATION_LOCK_MS, () => systemClock.nowMs()) : new ProcessLock());
   await ensureSigningKey(store, ring, clock, config, logger, rotationLock);
-  const rotation: RotationDependencies = { store, ring, clock, logger, lock: rotationLock, status: new RotationStatus(), policy: config.rotation.policy };
+  const rotation: RotationDependencies = { store, ring, clock, logger, lock: rotationLock, status: new RotationStatus(), policy: config.rotation.policy, metrics };
+  metrics.observeRing(() => {
+    const phased = ring.phases();
+    phaseChanges.observe(phased);
+    return ringReading(phased, nowSeconds(clock), ring.health());
+  });
+  metrics.observeRevocationView(() => {
+    const stalenessMs = revocationService?.health().stalenessMs;
+    return stalenessMs === undefined ? undefined : Math.round(stalenessMs / 1000);
+  });
   const revocations = revocationService ?? noRevocations;
   // No I/O here: the replay table is created on the first DPoP proof.
   const replayCache = overrides.replayCache ?? (await createReplayCache(config, clock, logger));
@@ -86,12 +112,28 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     verifier: createTokenVerifier(config, ring, store, clock, revocations),
     binding: bindingDependencies(config, clock, replayCache),
     rotation,
+    hashSubject: keyedSubjectHasher(auditKey.value),
+    metrics,
     close: async () => {
       stopRingRefresh();
       await revocationService?.close();
       await replayCache.close?.();
+      await metrics.shutdown();
     },
   };
+}
+
+/**
+ * The key of audit hashes: sealed in the embedded store, derived from a Key Vault key in Azure. A
+ * store of neither kind (a test double) gets a random key for the life of the process.
+ */
+async function loadAuditKey(config: AppConfig, store: KeyStore, clock: Clock, metrics: Metrics): Promise<Buffer> {
+  if (store instanceof EmbeddedKeyStore) return store.auditKey();
+  if (config.keyVaultUrl) {
+    const { deriveAuditKey } = await import('../keys/keyvault/audit-key');
+    return deriveAuditKey(config, clock, { observe: keyVaultAttemptRecorder(metrics) });
+  }
+  return randomBytes(32);
 }
 
 function createAuthenticator(config: AppConfig, clock: Clock): Authenticator {

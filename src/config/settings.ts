@@ -17,6 +17,8 @@ export interface AppConfig {
   runningInAzure: boolean;
   keyVaultUrl?: string;
   keyName: string;
+  /** The Key Vault key the audit hash key is derived from (see keys/keyvault/audit-key.ts). */
+  auditKeyName: string;
   alg: JwsAlgorithm;
   /** RSA modulus bits of every new version (JWT_KEY_SIZE); EC keys follow their curve. */
   rsaKeySize: RsaKeySize;
@@ -63,6 +65,8 @@ export interface AppConfig {
     accountName?: string;
     revocationTableUrl?: string;
     revocationTableName: string;
+    /** After a storage outage the last good revocation view is served this long; then verify answers 503. */
+    revocationMaxStalenessMs: number;
   };
   /** Certificate- and DPoP-bound tokens (RFC 8705 / RFC 9449). */
   binding: {
@@ -76,10 +80,13 @@ export interface AppConfig {
     maxClaimsBytes: number;
     maxBodyBytes: number;
   };
+  /** Application Insights: metrics are exported only when the connection string is set. */
+  telemetry: { connectionString?: string; authenticationString?: string };
 }
 
 const DEFAULTS = {
   JWT_KEY_NAME: 'jwt-signing',
+  AUDIT_KEY_NAME: 'kv-jwt-audit',
   JWT_ALG: 'RS256',
   JWT_KEY_SIZE: '2048',
   JWT_DEFAULT_TTL: 'PT15M',
@@ -93,6 +100,7 @@ const DEFAULTS = {
   AUTH_AUTHORITY_HOST: 'https://login.microsoftonline.com',
   LOCAL_KEYSTORE_DIR: '.keys',
   REVOCATION_TABLE_NAME: 'revocations',
+  REVOCATION_MAX_STALENESS: 'PT5M',
   DPOP_REPLAY_TABLE_NAME: 'dpopjti',
   DPOP_PROOF_WINDOW: 'PT1M',
   LOCAL_AUDIENCE: 'api://local-dev',
@@ -233,6 +241,7 @@ export function loadConfig(env: Environment): AppConfig {
     runningInAzure,
     ...readKeyVault(env, runningInAzure, alg),
     keyName: text(env, 'JWT_KEY_NAME') ?? DEFAULTS.JWT_KEY_NAME,
+    auditKeyName: text(env, 'AUDIT_KEY_NAME') ?? DEFAULTS.AUDIT_KEY_NAME,
     alg,
     rsaKeySize,
     issuer,
@@ -259,9 +268,11 @@ export function loadConfig(env: Environment): AppConfig {
       accountName: text(env, 'AzureWebJobsStorage__accountName'),
       revocationTableUrl: httpsUrl(env, 'REVOCATION_TABLE_URL', true),
       revocationTableName: text(env, 'REVOCATION_TABLE_NAME') ?? DEFAULTS.REVOCATION_TABLE_NAME,
+      revocationMaxStalenessMs: duration(env, 'REVOCATION_MAX_STALENESS', DEFAULTS.REVOCATION_MAX_STALENESS),
     },
     binding: readBinding(env),
     limits,
+    telemetry: { connectionString: text(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'), authenticationString: text(env, 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING') },
   };
 }
 

@@ -54,6 +54,8 @@ export class KeyRing {
     private readonly clock: Clock,
     private readonly options: KeyRingOptions,
     private readonly logger?: Logger,
+    /** Told of the phases after every successful listing (telemetry counts phase changes). */
+    private readonly onListed?: (phased: PhasedKey[]) => void,
   ) {}
 
   get policy(): PhasePolicy {
@@ -111,6 +113,7 @@ export class KeyRing {
       this.loadedAtMs = this.clock.nowMs();
       this.lastError = undefined;
       this.refreshCount += 1;
+      this.onListed?.(this.phases());
     } catch (error: unknown) {
       this.lastError = describeError(error);
       this.logger?.log('warn', 'keyring.refresh_failed', { error: this.lastError });

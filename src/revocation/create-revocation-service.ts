@@ -21,6 +21,7 @@ export async function createRevocationService(config: AppConfig, clock: Clock, l
     logger,
     coverSeconds: Math.ceil((config.maxTtlMs + config.clockSkewMs) / 1000),
     syncIntervalMs: SYNC_INTERVAL_MS,
+    maxStalenessMs: config.storage.revocationMaxStalenessMs,
   });
   await service.start();
   return service;

@@ -44,7 +44,7 @@ describe('the Entra registration (Microsoft Graph Bicep)', () => {
   it('keys the service principal by appId and requires app role assignment unless told otherwise', () => {
     expect([servicePrincipal.type, text(at(servicePrincipal.body, 'appId')), text(at(servicePrincipal.body, 'appRoleAssignmentRequired'))]).toEqual(['Microsoft.Graph/servicePrincipals', 'application.appId', 'requireAppRoleAssignment']);
     const [assignment] = resources('modules/app-role-assignments.bicep');
-    expect([assignment.type, assignment.loop, text(at(assignment.body, 'resourceId')), text(at(assignment.body, 'principalId'))]).toEqual(['Microsoft.Graph/appRoleAssignedTo', '[for principalId in principalIds:', 'servicePrincipalId', 'principalId']);
+    expect([assignment.type, assignment.loop?.item, assignment.loop && text(assignment.loop.iterable), text(at(assignment.body, 'resourceId')), text(at(assignment.body, 'principalId'))]).toEqual(['Microsoft.Graph/appRoleAssignedTo', 'principalId', 'principalIds', 'servicePrincipalId', 'principalId']);
   });
 
   it('assigns the caller role to both workflows and the deployer, and wires the registration into the app', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { nowSeconds, type Clock } from '../../clock';
 import { algorithmSpec, isHmac, nodeSignatureOptions, type JwsAlgorithm, type RsaKeySize } from '../../algorithms';
 import { KeyStoreError, type CreateVersionOptions, type KeyStore, type KeyVersion, type PublicJwk } from '../key-store';
-import { openAtRestKey, readJson, seal, unseal, writeFileAtomic, type Sealed } from './at-rest';
+import { openAtRestKey, readJson, seal, sealedSecret, unseal, writeFileAtomic, type Sealed } from './at-rest';
 
 export interface EmbeddedKeyStoreOptions {
   dir: string;
@@ -96,6 +96,11 @@ export class EmbeddedKeyStore implements KeyStore {
     };
     this.write(stored);
     return toKeyVersion(stored);
+  }
+
+  /** The key of keyed audit hashes (src/audit.ts): generated once, sealed beside the keys. */
+  auditKey(): Buffer {
+    return sealedSecret(this.options.dir, this.sealingKey, 'audit-key');
   }
 
   /** HMAC secret bytes of an HS* version (the key ring reads each once). */

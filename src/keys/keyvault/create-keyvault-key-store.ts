@@ -5,11 +5,13 @@ import { ConfigError } from '../../errors';
 import { createVaultCredential } from './credential';
 import { ensureKeyExists } from './ensure-key';
 import { KeyVaultKeyStore } from './keyvault-key-store';
-import type { RetryPolicy } from './vault-transport';
+import type { RetryPolicy, VaultAttempt } from './vault-transport';
 
 export interface KeyVaultStoreOverrides {
   /** Tighter retry bounds (tests); production uses the defaults in vault-transport.ts. */
   retry?: Partial<RetryPolicy>;
+  /** Told of every HTTP attempt (telemetry). */
+  observe?: (attempt: VaultAttempt) => void;
 }
 
 export function createKeyVaultKeyStore(config: AppConfig, clock: Clock, overrides: KeyVaultStoreOverrides = {}): KeyVaultKeyStore {
@@ -23,6 +25,7 @@ export function createKeyVaultKeyStore(config: AppConfig, clock: Clock, override
     disableChallengeResourceVerification: config.keyVault.disableChallengeResourceVerification,
     retry: overrides.retry,
     clock,
+    observe: overrides.observe,
   });
   if (!store.isSupported(config.alg)) {
     throw new ConfigError('JWT_ALG', `${config.alg} (HMAC) keys are Key Vault secrets, not keys: use an RS*, PS* or ES* algorithm with the Key Vault key store.`);

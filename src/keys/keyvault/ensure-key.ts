@@ -10,11 +10,11 @@ export interface EnsureKeyResult {
   created: boolean;
 }
 
-export async function ensureKeyExists(store: KeyVaultKeyStore, options: { createIfMissing: boolean; nowSeconds: number; keySize: number }): Promise<EnsureKeyResult> {
+export async function ensureKeyExists(store: KeyVaultKeyStore, options: { createIfMissing: boolean; nowSeconds: number; keySize: number; setting?: string }): Promise<EnsureKeyResult> {
   if (await store.keyExists()) return { created: false };
   if (!options.createIfMissing) {
     throw new ConfigError(
-      'JWT_KEY_NAME',
+      options.setting ?? 'JWT_KEY_NAME',
       `the key '${store.keyName}' does not exist in the Key Vault. Create it (e.g. az keyvault key create --vault-name <vault> --name ${store.keyName} --kty RSA --size ${options.keySize} --ops sign verify), ` +
         'or set KEY_VAULT_CREATE_KEY=true to let the app create it at start-up (its identity then needs the Key Vault Crypto Officer role).',
     );

@@ -15,7 +15,7 @@ import { nowSeconds, systemClock, type Clock } from '../../clock';
 import { isKeyStoreError, KeyStoreError } from '../key-store';
 import type { CreateVersionOptions, KeyStore, KeyVersion } from '../key-store';
 import { toKeyStoreError, type VaultOperationName } from './vault-failure';
-import { DEFAULT_RETRY_POLICY, keyVaultHttpClient, type RetryPolicy } from './vault-transport';
+import { DEFAULT_RETRY_POLICY, keyVaultHttpClient, type RetryPolicy, type VaultAttempt } from './vault-transport';
 import { ALG_TAG, toKeyVersion } from './version-mapping';
 
 export interface KeyVaultKeyStoreOptions {
@@ -31,6 +31,8 @@ export interface KeyVaultKeyStoreOptions {
   retry?: Partial<RetryPolicy>;
   /** The SDK checks nbf/exp against the machine's clock; so do we, before calling. */
   clock?: Clock;
+  /** Told of every HTTP attempt (telemetry). */
+  observe?: (attempt: VaultAttempt) => void;
 }
 
 const KEY_OPS = ['sign', 'verify'];
@@ -50,7 +52,7 @@ export class KeyVaultKeyStore implements KeyStore {
     this.clientOptions = {
       disableChallengeResourceVerification: options.disableChallengeResourceVerification ?? false,
       retryOptions: { maxRetries: 0 }, // vault-transport.ts retries, the way Key Vault needs
-      httpClient: keyVaultHttpClient({ ...DEFAULT_RETRY_POLICY, ...(options.retry ?? {}) }),
+      httpClient: keyVaultHttpClient({ ...DEFAULT_RETRY_POLICY, ...(options.retry ?? {}) }, undefined, options.observe),
     };
     this.keyClient = new KeyClient(options.vaultUrl, options.credential, this.clientOptions);
   }
