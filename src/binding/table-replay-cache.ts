@@ -69,13 +69,14 @@ export class TableReplayCache implements ReplayCache {
     return verdict;
   }
 
+  /**
+   * Creating needs more than writing rows (the role may be scoped to the table), so a refused create
+   * means "it must exist": the insert tells the truth, and a 404 there creates it once more.
+   */
   private ensureTable(): Promise<void> {
     this.tableReady ??= this.options.client.createTable().then(
       () => undefined,
-      (error: unknown) => {
-        this.tableReady = undefined;
-        throw error;
-      },
+      () => undefined,
     );
     return this.tableReady;
   }

@@ -1,4 +1,4 @@
-import { TableClient } from '@azure/data-tables';
+import { RestError, TableClient } from '@azure/data-tables';
 import { silentLogger, type Logger } from '../../src/audit';
 import { ManualClock } from '../../src/clock';
 import { replayKey } from '../../src/binding/replay-cache';
@@ -91,6 +91,17 @@ describe('TableReplayCache on Azurite (shared by every instance)', () => {
     expect(isServiceError(failure) && [failure.code, failure.status, failure.retryAfterSeconds]).toEqual(['replay_cache_unavailable', 503, 5]);
     expect(warnings.join('\n')).toMatch(/dpop\.replay_store_failed/);
     expect(warnings.join('\n')).not.toMatch(/jti-1/);
+  });
+
+  it('writes on when it may not create the table (a role scoped to the table): the table must exist', async () => {
+    const name = uniqueTableName();
+    await azuriteTable(name).createTable();
+    const scoped = azuriteTable(name);
+    scoped.createTable = () => Promise.reject(new RestError('This request is not authorized to perform this operation.', { statusCode: 403, code: 'AuthorizationPermissionMismatch' }));
+    const instance = cache(scoped, new ManualClock(NOW * 1000));
+    expect(await instance.remember(JKT, 'jti-1', NOW + 65)).toBe('fresh');
+    expect(await cache(azuriteTable(name), new ManualClock(NOW * 1000)).remember(JKT, 'jti-1', NOW + 65)).toBe('replayed');
+    await instance.close();
   });
 
   it('creates the table again when it was deleted under it', async () => {
