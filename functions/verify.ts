@@ -21,18 +21,14 @@ export const verifyHandler = httpHandler('verify', async ({ request, services, c
   const audience = readStringField(body, 'audience', false, true);
   const presented = readPresentedBinding(body);
   const result = await services.verifier.verify(token, audiencesToVerify(caller, services.config.audiences, audience));
-  services.metrics.verifyAnswered({ outcome: result.active ? 'active' : result.error });
-  if (!result.active) {
-    audit(services.logger, { operation: 'verify', outcome: 'failure', caller: caller.id, kid: result.kid, code: result.error });
-    return json(200, { active: false, error: result.error });
-  }
-  if (result.claims.cnf !== undefined) {
-    // The token as the client presented it (`ath` hashes that), checked on every call: proofs are never cached.
-    const refusal = await checkBinding(result.claims, { token: token as string, ...presented }, services.binding);
-    if (refusal) {
-      audit(services.logger, { operation: 'verify', outcome: 'failure', caller: caller.id, kid: result.kid, code: refusal.error, detail: refusal.detail });
-      return json(200, { active: false, error: refusal.error });
-    }
+  // A bound token (cnf) is active only with what it is bound to: the token as the client presented it
+  // (`ath` hashes that), checked on every call (proofs are never cached).
+  const refusal = result.active && result.claims.cnf !== undefined ? await checkBinding(result.claims, { token: token as string, ...presented }, services.binding) : undefined;
+  const error = result.active ? refusal?.error : result.error;
+  services.metrics.verifyAnswered({ outcome: error ?? 'active' });
+  if (error !== undefined || !result.active) {
+    audit(services.logger, { operation: 'verify', outcome: 'failure', caller: caller.id, kid: result.kid, code: error, ...(refusal ? { detail: refusal.detail } : {}) });
+    return json(200, { active: false, error });
   }
   return jsonText(200, activeIntrospectionJson(result.claims, result.payloadJson));
 });

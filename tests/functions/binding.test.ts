@@ -2,8 +2,10 @@ import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/fu
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { healthHandler } from '../../functions/health';
 import { signHandler } from '../../functions/sign';
 import { verifyHandler } from '../../functions/verify';
+import type { MetricsSnapshot } from '../../src/telemetry/metrics';
 import { dpopClient, selfSignedCertificate, type ClientCertificate, type DpopClient } from '../support/binding-client';
 import { useProcessSettings } from '../support/process-settings';
 import { uniqueTableName } from '../support/replay-table';
@@ -111,6 +113,22 @@ describe('bound tokens through the handlers', () => {
         expect([field, signStatus < 500, verifyStatus < 500]).toEqual([field, true, true]);
       }
     }
+  });
+
+  it('counts a refused bound token by its code in the verify answers metric, never as active', async () => {
+    const answers = async (): Promise<Record<string, number>> => {
+      const health = await healthHandler(new HttpRequest({ method: 'GET', url: 'http://127.0.0.1:7071/api/health', headers: { host: '127.0.0.1:7071' } }), context());
+      const series = (health.jsonBody as { metrics: MetricsSnapshot }).metrics.series.filter((entry) => entry.name === 'kvjwt.verify.answers');
+      return Object.fromEntries(series.map((entry) => [String(entry.attributes['kvjwt.outcome']), entry.count]));
+    };
+    const token = await tokenFrom({ client_certificate: certificate.der });
+    const before = await answers();
+    await verify({ token });
+    await verify({ token, client_certificate: otherCertificate.der });
+    await verify({ token, client_certificate: certificate.der });
+    const after = await answers();
+    const delta = (outcome: string): number => (after[outcome] ?? 0) - (before[outcome] ?? 0);
+    expect([delta('binding_required'), delta('binding_mismatch'), delta('active')]).toEqual([1, 1, 1]);
   });
 
   it('leaves bearer tokens alone, whatever binding fields come along', async () => {
