@@ -3,7 +3,9 @@
  * bearer token, in process, with the same RS256 key and rules. The DPoP path adds one proof check
  * (jose: header, embedded JWK import, one ES256 signature, claims, RFC 7638 thumbprint) and one
  * insert into the shared replay table; it is measured with the replay records in memory and on a
- * real Azurite table. Proofs come from the `dpop` client package, one fresh proof per verify.
+ * real Azurite table. Proofs come from the `dpop` client package, one fresh proof per verify. jose
+ * checks a signature asynchronously (node:crypto's one-shot verify on libuv's thread pool), so a
+ * loop of one verify at a time pays a thread hand-off per proof; the "in flight" rows let them overlap.
  */
 import { createServer, type AddressInfo } from 'node:net';
 import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
@@ -22,14 +24,16 @@ import { RevocationSnapshot } from '../src/revocation/revocation-view';
 import { startAzurite } from '../devhost/azurite';
 import { selfSignedCertificate } from '../tests/support/binding-client';
 import { makeTestKey, signRaw, StaticKeyStore } from '../tests/support/token-factory';
-import { measureAll, row } from './measure';
+import { measureAll, row, type Measurement } from './measure';
 
 const ISSUER = 'https://jwt.bench/api';
 const AUDIENCE = 'api://orders';
 const API = 'https://orders.example/api/orders/42';
 /** More proofs than the interleaved rounds can use (about 2 s of each candidate); running dry fails the bench. */
-const MEMORY_POOL = 12_000;
-const TABLE_POOL = 4_000;
+const MEMORY_POOL = 40_000;
+/** Verifies in flight at once in the concurrent candidates: jose runs the proof's signature check on libuv's thread pool. */
+const IN_FLIGHT = 8;
+const TABLE_POOL = 10_000;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -107,7 +111,8 @@ export async function benchBinding(): Promise<string[]> {
     const proofSignature = Buffer.from(sample.slice(sample.lastIndexOf('.') + 1), 'base64url');
     const proofKey = createPublicKey({ key: (JSON.parse(Buffer.from(sample.split('.')[0], 'base64url').toString()) as { jwk: never }).jwk, format: 'jwk' });
 
-    const [plain, raw, cert, memory, onAzurite] = await measureAll([
+    const inFlight = (verify: () => Promise<void>) => () => Promise.all(Array.from({ length: IN_FLIGHT }, verify));
+    const [plain, raw, cert, memory, onAzurite, plainConcurrent, memoryConcurrent, tableConcurrent] = await measureAll([
       { name: 'verify, bearer token (RS256)', run: () => verifyToken(bearer, options, verifyDeps) },
       {
         name: 'raw crypto.verify RS256 + ES256 (the two signatures)',
@@ -122,7 +127,18 @@ export async function benchBinding(): Promise<string[]> {
           return boundVerify(dpopBound, () => ({ dpop: nextTableProof(), htm: 'GET', htu: API }), onTable);
         },
       },
+      { name: `verify, bearer token, ${IN_FLIGHT} in flight`, run: inFlight(async () => void (await verifyToken(bearer, options, verifyDeps))) },
+      { name: `verify + binding, DPoP-bound, in memory, ${IN_FLIGHT} in flight`, run: inFlight(() => boundVerify(dpopBound, () => ({ dpop: nextMemoryProof(), htm: 'GET', htu: API }), inMemory)) },
+      {
+        name: `verify + binding, DPoP-bound, Azurite table, ${IN_FLIGHT} in flight`,
+        run: inFlight(() => {
+          tableVerifies += 1;
+          return boundVerify(dpopBound, () => ({ dpop: nextTableProof(), htm: 'GET', htu: API }), onTable);
+        }),
+      },
     ]);
+    // A concurrent candidate's run is IN_FLIGHT verifies.
+    const perVerify = (measurement: Measurement): Measurement => ({ ...measurement, opsPerSecond: measurement.opsPerSecond * IN_FLIGHT });
     await table.close();
     const writesPerVerify = table.counts.inserts / tableVerifies;
 
@@ -141,6 +157,9 @@ export async function benchBinding(): Promise<string[]> {
       row(cert, plain),
       row(memory, plain),
       row(onAzurite, plain),
+      row(perVerify(plainConcurrent), perVerify(plainConcurrent)),
+      row(perVerify(memoryConcurrent), perVerify(plainConcurrent)),
+      row(perVerify(tableConcurrent), perVerify(plainConcurrent)),
       '',
       `Replay-table writes per verify: DPoP-bound ${writesPerVerify.toFixed(2)} (${table.counts.inserts} inserts for ${tableVerifies} verifies), ` +
         `a replay on the same instance ${replayWrites.toFixed(2)} (caught in memory), certificate-bound and bearer 0. ` +
