@@ -76,6 +76,9 @@ param jwtKeySize int = 2048
 @description('Signing key name in Key Vault (JWT_KEY_NAME).')
 param keyName string = 'jwt-signing'
 
+@description('The Key Vault key the app derives the key of its audit hashes from (AUDIT_KEY_NAME).')
+var auditKeyName = 'kv-jwt-audit'
+
 @description('Audience of the tokens call-api-with-token asks for and sends downstream. Only ever signed.')
 param downstreamAudience string = 'api://orders'
 
@@ -183,6 +186,7 @@ module vault 'modules/keyvault.bicep' = {
     keyName: keyName
     jwtAlg: jwtAlg
     jwtKeySize: jwtKeySize
+    auditKeyName: auditKeyName
   }
 }
 
@@ -243,6 +247,7 @@ module functionSettings 'modules/function-settings.bicep' = {
     revocationTableName: storage.outputs.revocationTableName
     keyVaultUri: vault.outputs.uri
     keyName: keyName
+    auditKeyName: auditKeyName
     jwtAlg: jwtAlg
     jwtKeySize: jwtKeySize
     jwtAudiences: jwtAudiences
@@ -263,6 +268,7 @@ module roles 'modules/role-assignments.bicep' = {
     deployerPrincipalType: principalType
     vaultName: vault.outputs.name
     keyName: keyName
+    auditKeyName: auditKeyName
     isHmac: isHmac
     storageAccountName: storage.outputs.name
     revocationTableName: storage.outputs.revocationTableName
