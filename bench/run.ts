@@ -6,6 +6,8 @@ import { cpus } from 'node:os';
 import { benchSign } from './sign';
 import { benchVerify } from './verify';
 import { benchRevocation } from './revocation';
+import { benchBinding } from './binding';
+import { benchRevocationScaling } from './revocation-scaling';
 import { benchJwe } from './jwe';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -30,6 +32,13 @@ async function main(): Promise<void> {
   if (!only || only === 'revocation') {
     out('\n## Verify RS256 with revocation on vs off\n\n| implementation | ops/s | vs off |\n|---|---:|---:|');
     (await benchRevocation()).forEach(out);
+    out('\n## Keeping the revocation view current: Table Storage entities read per instance per second\n');
+    out('| live revocation rows | before (whole table every second) | after (marker + changes, hourly full read) | |\n|---:|---:|---:|---|');
+    (await benchRevocationScaling()).forEach(out);
+  }
+  if (!only || only === 'binding') {
+    out('\n## Verify bound tokens (RS256 token; DPoP proofs ES256 from the dpop package)\n\n| implementation | ops/s | vs bearer |\n|---|---:|---:|');
+    (await benchBinding()).forEach(out);
   }
   if (!only || only === 'jwe') {
     out('\n## Encrypted tokens: decrypt + verify vs plain verify (in process, embedded encryption key)\n\n| implementation | ops/s | vs plain |\n|---|---:|---:|');

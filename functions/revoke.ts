@@ -1,5 +1,5 @@
 import { app } from '@azure/functions';
-import { audit, hashSubject } from '../src/audit';
+import { audit } from '../src/audit';
 import { mayRevoke } from '../src/auth/caller';
 import { ServiceError } from '../src/errors';
 import { readStringField } from '../src/http/body';
@@ -25,7 +25,8 @@ export const revokeHandler = httpHandler('revoke', async ({ request, services, c
   const claims = result.active ? result.claims : undefined;
   if (claims && mayRevoke(caller, claims, config.audiences) && typeof claims.jti === 'string' && typeof claims.exp === 'number') {
     await services.revocationService.revokeToken(claims.jti, claims.exp + Math.ceil(config.clockSkewMs / 1000), caller.id);
-    audit(services.logger, { operation: 'revoke', outcome: 'success', caller: caller.id, kid: result.kid, jti: claims.jti, subHash: hashSubject(claims.sub) });
+    services.metrics.revoked({ kind: 'token' });
+    audit(services.logger, { operation: 'revoke', outcome: 'success', caller: caller.id, kid: result.kid, jti: claims.jti, subHash: services.hashSubject(claims.sub) });
   } else {
     audit(services.logger, { operation: 'revoke', outcome: 'failure', caller: caller.id, kid: result.kid, code: result.active ? 'not_this_callers_token' : result.error });
   }

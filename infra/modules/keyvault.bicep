@@ -10,6 +10,8 @@ param keyName string
 param jwtAlg string
 @description('RSA modulus bits of the signing key (ignored for EC and HMAC); the app reads the same value as JWT_KEY_SIZE.')
 param jwtKeySize int
+@description('The key the app derives the key of its audit hashes from (AUDIT_KEY_NAME): signed with, never rotated.')
+param auditKeyName string
 
 var isHmac = startsWith(jwtAlg, 'HS')
 var isEc = startsWith(jwtAlg, 'ES')
@@ -40,6 +42,21 @@ resource signingKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' = if (!isHmac) {
     kty: isEc ? 'EC' : 'RSA'
     keySize: isEc ? null : jwtKeySize
     curveName: isEc ? curves[jwtAlg] : null
+    keyOps: ['sign', 'verify']
+    attributes: { enabled: true, exportable: false }
+  }
+}
+
+// The audit-hash key (src/keys/keyvault/audit-key.ts): the app signs a fixed label with it (RS256 is deterministic)
+// to derive the HMAC key of the subject hashes in its audit log. It never rotates: a new one would break the
+// correlation of old and new events. Also in HMAC mode: it is a Key Vault key either way.
+resource auditKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' = {
+  parent: vault
+  name: auditKeyName
+  tags: { purpose: 'audit-hash', origin: 'bicep' }
+  properties: {
+    kty: 'RSA'
+    keySize: 2048
     keyOps: ['sign', 'verify']
     attributes: { enabled: true, exportable: false }
   }

@@ -15,12 +15,15 @@ param deployerPrincipalId string
 param deployerPrincipalType string
 param vaultName string
 param keyName string
+@description('The audit-hash key: the app only signs with it (Key Vault Crypto User on that key alone).')
+param auditKeyName string
 param isHmac bool
 param storageAccountName string
 param revocationTableName string
 param appInsightsName string
 
 var keyVaultCryptoOfficerRoleId = '14b46e9e-c2b7-41b4-b07b-48a6ebf60603'
+var keyVaultCryptoUserRoleId = '12338af0-0e69-4776-bea7-57ae8d297424'
 var keyVaultSecretsOfficerRoleId = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 var storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 var storageTableDataContributorRoleId = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
@@ -33,6 +36,11 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
 resource signingKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' existing = {
   parent: vault
   name: keyName
+}
+
+resource auditKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' existing = {
+  parent: vault
+  name: auditKeyName
 }
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -58,6 +66,17 @@ resource functionKeyCryptoOfficer 'Microsoft.Authorization/roleAssignments@2022-
   scope: signingKey
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultCryptoOfficerRoleId)
+    principalId: functionPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Sign only, on the audit key only: the app derives the key of its audit hashes from one signature.
+resource functionAuditKeyCryptoUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(auditKey.id, functionPrincipalId, keyVaultCryptoUserRoleId)
+  scope: auditKey
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultCryptoUserRoleId)
     principalId: functionPrincipalId
     principalType: 'ServicePrincipal'
   }

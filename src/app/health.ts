@@ -46,8 +46,9 @@ export function revocationCheck(services: Services): HealthCheck {
   const service = services.revocationService;
   if (!service) return { status: 'ok', detail: 'No revocation store configured.' };
   const health = service.health();
+  // Not ready means verification answers 503 (fail closed); a failed sync within the bound is a warning.
   return {
-    status: health.ready ? 'ok' : 'warning',
+    status: !health.ready ? 'failing' : health.detail?.includes('storage error') ? 'warning' : 'ok',
     stalenessSeconds: health.stalenessMs === undefined ? undefined : Math.round(health.stalenessMs / 1000),
     detail: health.detail,
   };

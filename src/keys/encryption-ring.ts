@@ -3,6 +3,7 @@ import type { Logger } from '../audit';
 import type { Clock } from '../clock';
 import type { KeyWrapAlgorithm } from '../algorithms';
 import type { EncryptionKeyStore } from './key-store';
+import type { PhasedKey } from './phases';
 import { jwkForNode } from './key-ring';
 import { VersionRing, type RingEntry, type RingKeyFactory, type RingOptions } from './version-ring';
 
@@ -31,8 +32,8 @@ const encryptionKeys: RingKeyFactory<KeyWrapAlgorithm, EncryptionRingKey> = {
  * and retired versions still unwrap (a partner may hold either for a while); disabled ones do not.
  */
 export class EncryptionKeyRing extends VersionRing<KeyWrapAlgorithm, EncryptionRingKey> {
-  constructor(store: EncryptionKeyStore, clock: Clock, options: EncryptionRingOptions, logger?: Logger) {
-    super(store, clock, options, encryptionKeys, logger);
+  constructor(store: EncryptionKeyStore, clock: Clock, options: EncryptionRingOptions, logger?: Logger, onListed?: (phased: PhasedKey<KeyWrapAlgorithm>[]) => void) {
+    super(store, clock, options, encryptionKeys, logger, onListed);
   }
 
   /** The version tokens are encrypted to now; undefined while none is active. */

@@ -1,5 +1,6 @@
 import type { AppConfig } from '../config/settings';
 import { isHmac, type KeyWrapAlgorithm } from '../algorithms';
+import { DPOP_ALGORITHMS } from '../binding/dpop-algorithms';
 import type { PublicJwk } from './key-store';
 import type { KeyPhase, PhasedKey } from './phases';
 
@@ -40,6 +41,9 @@ export function buildDiscovery(config: AppConfig): Record<string, unknown> {
     revocation_endpoint: `${base}/revoke`,
     response_types_supported: ['token'],
     subject_types_supported: ['public'],
-    claims_supported: ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti'],
+    claims_supported: ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'cnf'],
+    // Bound tokens: to a DPoP key (RFC 9449 §5.1) or to a client certificate (RFC 8705 §3.3).
+    dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
+    tls_client_certificate_bound_access_tokens: true,
   };
 }

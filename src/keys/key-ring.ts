@@ -3,6 +3,7 @@ import type { Logger } from '../audit';
 import type { Clock } from '../clock';
 import { algorithmSpec, isHmac, nodeSignatureOptions, signatureLengthOf, type JwsAlgorithm, type NodeSignatureOptions } from '../algorithms';
 import type { KeyStore, KeyVersion, PublicJwk } from './key-store';
+import type { PhasedKey } from './phases';
 import { VersionRing, type ActiveWindow, type RingKeyFactory, type RingOptions } from './version-ring';
 
 export { describeError, type KeyRingHealth } from './version-ring';
@@ -51,8 +52,8 @@ function signingKeys(store: KeyStore): RingKeyFactory<JwsAlgorithm, RingKey> {
  * cache: after warm-up a token costs no key store call (except Key Vault's `sign` itself).
  */
 export class KeyRing extends VersionRing<JwsAlgorithm, RingKey> {
-  constructor(store: KeyStore, clock: Clock, options: KeyRingOptions, logger?: Logger) {
-    super(store, clock, options, signingKeys(store), logger);
+  constructor(store: KeyStore, clock: Clock, options: KeyRingOptions, logger?: Logger, onListed?: (phased: PhasedKey[]) => void) {
+    super(store, clock, options, signingKeys(store), logger, onListed);
   }
 
   /**

@@ -60,6 +60,8 @@ export class VersionRing<A extends KeyAlgorithm, K extends RingEntry<A>> {
     private readonly options: RingOptions<A>,
     private readonly factory: RingKeyFactory<A, K>,
     private readonly logger?: Logger,
+    /** Told of the phases after every successful listing (telemetry counts phase changes). */
+    private readonly onListed?: (phased: PhasedKey<A>[]) => void,
   ) {}
 
   get policy(): PhasePolicy<A> {
@@ -117,6 +119,7 @@ export class VersionRing<A extends KeyAlgorithm, K extends RingEntry<A>> {
       this.loadedAtMs = this.clock.nowMs();
       this.lastError = undefined;
       this.refreshCount += 1;
+      this.onListed?.(this.phases());
     } catch (error: unknown) {
       this.lastError = describeError(error);
       this.logger?.log('warn', 'keyring.refresh_failed', { error: this.lastError });

@@ -8,6 +8,7 @@ import { keyStoreFailureToServiceError } from '../keys/store-errors';
 import type { RotationLock } from './lock';
 import { planRotation, surplusAnnounced, type RotationPolicy } from './plan';
 import type { RotationStatus } from './status';
+import type { Metrics } from '../telemetry/metrics';
 
 /** What rotation needs of a key ring: a fresh listing and the phases computed from it. */
 export interface RotatingRing {
@@ -27,6 +28,7 @@ export interface RotationDependencies {
   lock: RotationLock;
   status: RotationStatus;
   policy: RotationPolicy;
+  metrics?: Pick<Metrics, 'rotationRan'>;
 }
 
 export interface RotationReport {
@@ -48,6 +50,7 @@ export async function rotateKeys(deps: RotationDependencies, trigger: 'timer' | 
     try {
       const result = await runOnce(deps);
       deps.status.recordSuccess(deps.clock.nowMs(), result);
+      deps.metrics?.rotationRan({ trigger, outcome: result.created ? 'created' : 'unchanged' });
       if (result.created || result.disabled.length > 0) {
         audit(deps.logger, { operation: 'rotate', outcome: 'success', caller: trigger, kid: result.created, detail: [result.reason, ...result.disabled.map((k) => `disabled ${k}`)].join('; ') });
       }
@@ -55,10 +58,12 @@ export async function rotateKeys(deps: RotationDependencies, trigger: 'timer' | 
     } catch (error: unknown) {
       const serviceError = error instanceof ServiceError ? error : keyStoreFailureToServiceError(error);
       deps.status.recordFailure(deps.clock.nowMs(), serviceError);
+      deps.metrics?.rotationRan({ trigger, outcome: 'failed', code: serviceError.code });
       audit(deps.logger, { operation: 'rotate', outcome: 'failure', caller: trigger, code: serviceError.code, detail: serviceError.message });
       throw serviceError;
     }
   });
+  if (!report) deps.metrics?.rotationRan({ trigger, outcome: 'skipped' });
   return report ?? { ran: false, disabled: [], reason: 'another rotation is running' };
 }
 
@@ -94,6 +99,7 @@ export async function scheduleNextKey(deps: RotationDependencies): Promise<{ kid
     await deps.ring.refresh();
     return { kid: version.kid, activates: notBefore, created: true };
   });
+  deps.metrics?.rotationRan({ trigger: 'admin', outcome: !result ? 'skipped' : result.created ? 'created' : 'unchanged' });
   if (!result) throw new ServiceError('conflict', 'Another rotation is running; try again in a moment.');
   return result;
 }
@@ -113,6 +119,7 @@ export async function emergencyRotate(deps: RotationDependencies, reason: string
     audit(deps.logger, { operation: 'rotate', outcome: 'success', caller, kid: version.kid, detail: `emergency: ${reason}; disabled ${previous.join(',')}` });
     return { kid: version.kid, disabled: previous };
   });
+  deps.metrics?.rotationRan({ trigger: 'emergency', outcome: result ? 'created' : 'skipped' });
   if (!result) throw new ServiceError('conflict', 'Another rotation is running; try again in a moment.');
   return result;
 }

@@ -122,7 +122,7 @@ export const ATTRIBUTES = {
 
 const KNOWN_CODES: ReadonlySet<string> = new Set([...Object.keys(ERROR_STATUS), ...VERIFY_ERROR_CODES, 'active']);
 const KNOWN_ALGS: ReadonlySet<string> = new Set(SUPPORTED_ALGORITHMS);
-const KNOWN_OPERATIONS: ReadonlySet<string> = new Set(['list', 'get', 'create', 'update', 'sign', 'verify']);
+const KNOWN_OPERATIONS: ReadonlySet<string> = new Set(['list', 'get', 'create', 'update', 'sign', 'verify', 'wrapKey', 'unwrapKey']);
 /** An object id, an app id or `local-developer`: short, no dots, nothing a token or a PEM could pass as. */
 const CALLER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 

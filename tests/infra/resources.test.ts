@@ -44,7 +44,7 @@ describe('the Entra registration (Microsoft Graph Bicep)', () => {
   it('keys the service principal by appId and requires app role assignment unless told otherwise', () => {
     expect([servicePrincipal.type, text(at(servicePrincipal.body, 'appId')), text(at(servicePrincipal.body, 'appRoleAssignmentRequired'))]).toEqual(['Microsoft.Graph/servicePrincipals', 'application.appId', 'requireAppRoleAssignment']);
     const [assignment] = resources('modules/app-role-assignments.bicep');
-    expect([assignment.type, assignment.loop, text(at(assignment.body, 'resourceId')), text(at(assignment.body, 'principalId'))]).toEqual(['Microsoft.Graph/appRoleAssignedTo', '[for principalId in principalIds:', 'servicePrincipalId', 'principalId']);
+    expect([assignment.type, assignment.loop?.item, assignment.loop && text(assignment.loop.iterable), text(at(assignment.body, 'resourceId')), text(at(assignment.body, 'principalId'))]).toEqual(['Microsoft.Graph/appRoleAssignedTo', 'principalId', 'principalIds', 'servicePrincipalId', 'principalId']);
   });
 
   it('assigns the caller role to both workflows and the deployer, and wires the registration into the app', () => {
@@ -98,6 +98,7 @@ describe('role assignments', () => {
   const roles = moduleFile('modules/role-assignments.bicep');
   const expected: Record<string, string> = {
     keyVaultCryptoOfficerRoleId: '14b46e9e-c2b7-41b4-b07b-48a6ebf60603',
+    keyVaultCryptoUserRoleId: '12338af0-0e69-4776-bea7-57ae8d297424',
     keyVaultSecretsOfficerRoleId: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
     storageBlobDataOwnerRoleId: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
     storageTableDataContributorRoleId: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
@@ -117,7 +118,7 @@ describe('role assignments', () => {
   });
 
   it('scopes every assignment to what it protects, named guid(scope, principal, role)', () => {
-    const scopes: Record<string, string> = { functionKeyCryptoOfficer: 'signingKey', functionVaultSecretsOfficer: 'vault', functionBlobOwner: 'storage', functionTableContributor: 'revocationTable', functionMetricsPublisher: 'appInsights', deployerBlobOwner: 'storage', deployerKeyCryptoOfficer: 'signingKey' };
+    const scopes: Record<string, string> = { functionKeyCryptoOfficer: 'signingKey', functionAuditKeyCryptoUser: 'auditKey', functionVaultSecretsOfficer: 'vault', functionBlobOwner: 'storage', functionTableContributor: 'revocationTable', functionMetricsPublisher: 'appInsights', deployerBlobOwner: 'storage', deployerKeyCryptoOfficer: 'signingKey' };
     expect(assignments.map((a) => a.symbol).sort()).toEqual(Object.keys(scopes).sort());
     for (const assignment of assignments) {
       const scope = text(at(assignment.body, 'scope'));
@@ -143,6 +144,13 @@ describe('role assignments', () => {
 describe('Key Vault', () => {
   const vault = resourceNamed('modules/keyvault.bicep', 'vault');
   const key = resourceNamed('modules/keyvault.bicep', 'signingKey');
+
+  it('has the audit-hash key the app derives its audit key from: RSA, sign/verify, never rotated, named by AUDIT_KEY_NAME', () => {
+    const audit = resourceNamed('modules/keyvault.bicep', 'auditKey');
+    expect([text(at(audit.body, 'name')), text(at(audit.body, 'properties', 'kty')), text(at(audit.body, 'properties', 'keyOps'))]).toEqual(['auditKeyName', "'RSA'", "['sign', 'verify']"]);
+    expect(text(at(audit.body, 'properties'))).not.toContain('rotationPolicy');
+    expect(deployment(defaults).resource('functionSettings', 'appSettings')).toMatchObject({ AUDIT_KEY_NAME: 'kv-jwt-audit' });
+  });
 
   it('has RBAC, soft delete and purge protection, and a sign/verify key with no rotation policy (the timer rotates)', () => {
     expect([text(at(vault.body, 'properties', 'enableRbacAuthorization')), text(at(vault.body, 'properties', 'enableSoftDelete')), text(at(vault.body, 'properties', 'enablePurgeProtection'))]).toEqual(['true', 'true', 'true']);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { nowSeconds, type Clock } from '../../clock';
 import { algorithmSpec, isHmac, isKeyWrapAlgorithm, nodeSignatureOptions, rsaOaep256Options, type JwsAlgorithm, type KeyAlgorithm, type RsaKeySize } from '../../algorithms';
 import { KeyStoreError, type CreateVersionOptions, type KeyVersion, type PublicJwk, type VersionStore } from '../key-store';
-import { openAtRestKey, readJson, seal, unseal, writeFileAtomic, type Sealed } from './at-rest';
+import { openAtRestKey, readJson, seal, sealedSecret, unseal, writeFileAtomic, type Sealed } from './at-rest';
 
 export interface EmbeddedKeyStoreOptions<A extends KeyAlgorithm = JwsAlgorithm> {
   dir: string;
@@ -109,6 +109,11 @@ export class EmbeddedKeyStore<A extends KeyAlgorithm = JwsAlgorithm> implements 
     };
     this.write(stored);
     return stored;
+  }
+
+  /** The key of keyed audit hashes (src/audit.ts): generated once, sealed beside the keys. */
+  auditKey(): Buffer {
+    return sealedSecret(this.options.dir, this.sealingKey, 'audit-key');
   }
 
   /** HMAC secret bytes of an HS* version (the key ring reads each once). */

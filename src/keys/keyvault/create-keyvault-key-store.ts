@@ -7,13 +7,15 @@ import { ConfigError } from '../../errors';
 import { createVaultCredential } from './credential';
 import { ensureKeyExists } from './ensure-key';
 import { KeyVaultKeyStore } from './keyvault-key-store';
-import type { RetryPolicy } from './vault-transport';
+import type { RetryPolicy, VaultAttempt } from './vault-transport';
 
 export interface KeyVaultStoreOverrides {
   /** Tighter retry bounds (tests); production uses the defaults in vault-transport.ts. */
   retry?: Partial<RetryPolicy>;
   /** One credential for both keys, so its token cache serves both. */
   credential?: TokenCredential;
+  /** Told of every HTTP attempt (telemetry). */
+  observe?: (attempt: VaultAttempt) => void;
 }
 
 export function createKeyVaultKeyStore(config: AppConfig, clock: Clock, overrides: KeyVaultStoreOverrides = {}): KeyVaultKeyStore {
@@ -27,6 +29,7 @@ export function createKeyVaultKeyStore(config: AppConfig, clock: Clock, override
     disableChallengeResourceVerification: config.keyVault.disableChallengeResourceVerification,
     retry: overrides.retry,
     clock,
+    observe: overrides.observe,
   });
   if (!store.isSupported(config.alg)) {
     throw new ConfigError('JWT_ALG', `${config.alg} (HMAC) keys are Key Vault secrets, not keys: use an RS*, PS* or ES* algorithm with the Key Vault key store.`);
@@ -46,6 +49,7 @@ export function createKeyVaultEncryptionKeyStore(config: AppConfig, clock: Clock
     disableChallengeResourceVerification: config.keyVault.disableChallengeResourceVerification,
     retry: overrides.retry,
     clock,
+    observe: overrides.observe,
   });
 }
 

@@ -11,12 +11,12 @@ export interface EnsureKeyResult {
   created: boolean;
 }
 
-export async function ensureKeyExists<A extends KeyAlgorithm>(store: KeyVaultKeyStore<A>, options: { createIfMissing: boolean; nowSeconds: number; keySize: number }): Promise<EnsureKeyResult> {
+export async function ensureKeyExists<A extends KeyAlgorithm>(store: KeyVaultKeyStore<A>, options: { createIfMissing: boolean; nowSeconds: number; keySize: number; setting?: string }): Promise<EnsureKeyResult> {
   if (await store.keyExists()) return { created: false };
   if (!options.createIfMissing) {
     const encryption = store.use === 'enc';
     throw new ConfigError(
-      encryption ? 'JWT_ENCRYPTION_KEY_NAME' : 'JWT_KEY_NAME',
+      options.setting ?? (encryption ? 'JWT_ENCRYPTION_KEY_NAME' : 'JWT_KEY_NAME'),
       `the ${encryption ? 'encryption ' : ''}key '${store.keyName}' does not exist in the Key Vault. Create it (e.g. az keyvault key create --vault-name <vault> --name ${store.keyName} --kty RSA --size ${options.keySize} --ops ${encryption ? 'wrapKey unwrapKey' : 'sign verify'}), ` +
         'or set KEY_VAULT_CREATE_KEY=true to let the app create it at start-up (its identity then needs the Key Vault Crypto Officer role).',
     );

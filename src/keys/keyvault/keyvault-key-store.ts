@@ -16,7 +16,7 @@ import { nowSeconds, systemClock, type Clock } from '../../clock';
 import { isKeyStoreError, KeyStoreError } from '../key-store';
 import type { CreateVersionOptions, KeyUse, KeyVersion, VersionStore } from '../key-store';
 import { toKeyStoreError, type VaultOperationName } from './vault-failure';
-import { DEFAULT_RETRY_POLICY, keyVaultHttpClient, type RetryPolicy } from './vault-transport';
+import { DEFAULT_RETRY_POLICY, keyVaultHttpClient, type RetryPolicy, type VaultAttempt } from './vault-transport';
 import { ALG_TAG, toEncryptionKeyVersion, toKeyVersion } from './version-mapping';
 
 export interface KeyVaultKeyStoreOptions<A extends KeyAlgorithm = JwsAlgorithm> {
@@ -32,6 +32,8 @@ export interface KeyVaultKeyStoreOptions<A extends KeyAlgorithm = JwsAlgorithm> 
   retry?: Partial<RetryPolicy>;
   /** The SDK checks nbf/exp against the machine's clock; so do we, before calling. */
   clock?: Clock;
+  /** Told of every HTTP attempt (telemetry). */
+  observe?: (attempt: VaultAttempt) => void;
 }
 
 /** A signing key signs and verifies; the encryption key only wraps and unwraps (nothing else may be asked of it). */
@@ -54,7 +56,7 @@ export class KeyVaultKeyStore<A extends KeyAlgorithm = JwsAlgorithm> implements 
     this.clientOptions = {
       disableChallengeResourceVerification: options.disableChallengeResourceVerification ?? false,
       retryOptions: { maxRetries: 0 }, // vault-transport.ts retries, the way Key Vault needs
-      httpClient: keyVaultHttpClient({ ...DEFAULT_RETRY_POLICY, ...(options.retry ?? {}) }),
+      httpClient: keyVaultHttpClient({ ...DEFAULT_RETRY_POLICY, ...(options.retry ?? {}) }, undefined, options.observe),
     };
     this.keyClient = new KeyClient(options.vaultUrl, options.credential, this.clientOptions);
   }
