@@ -89,9 +89,10 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
   // First, so that the Azure Monitor distro (when Application Insights is configured) sees every client made after it.
   const metrics = overrides.metrics ?? (await createMetrics({ APPLICATIONINSIGHTS_CONNECTION_STRING: config.telemetry.connectionString, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: config.telemetry.authenticationString }, { clock, logger }));
   const [store, encryptionStore] = await openStores(config, clock, logger, metrics, overrides);
-  const phaseChanges = createPhaseChangeTracker(metrics);
+  const phaseChanges = createPhaseChangeTracker(metrics, 'sig');
   const ring = new KeyRing(store, clock, config.ring, logger, (phased) => phaseChanges.observe(phased));
-  const encryptionRing = new EncryptionKeyRing(encryptionStore, clock, config.encryption.ring, logger);
+  const encryptionPhaseChanges = createPhaseChangeTracker(metrics, 'enc');
+  const encryptionRing = new EncryptionKeyRing(encryptionStore, clock, config.encryption.ring, logger, (phased) => encryptionPhaseChanges.observe(phased));
   const authenticator = overrides.authenticator ?? createAuthenticator(config, clock);
   // The revocation view, the key rings and the audit key load side by side: round trips to Table
   // Storage and Key Vault at start-up, not one after the other.
@@ -117,8 +118,8 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     (store.kind === 'embedded' ? new FileLock(config.localKeystore.dir, STALE_ROTATION_LOCK_MS, () => systemClock.nowMs()) : new ProcessLock());
   await ensureFirstVersion(store, ring, clock, config.alg, logger, rotationLock);
   await ensureFirstVersion(encryptionStore, encryptionRing, clock, config.encryption.ring.alg, logger, rotationLock);
-  const rotation: RotationDependencies = { store, ring, clock, logger, lock: rotationLock, status: new RotationStatus(), policy: config.rotation.policy, metrics };
-  const encryption = createEncryptionServices(config, clock, logger, encryptionStore, encryptionRing, rotationLock);
+  const rotation: RotationDependencies = { store, ring, clock, logger, lock: rotationLock, status: new RotationStatus(), policy: config.rotation.policy, use: 'sig', metrics };
+  const encryption = createEncryptionServices(config, { clock, logger, metrics }, encryptionStore, encryptionRing, rotationLock);
   metrics.observeRing(() => {
     const phased = ring.phases();
     phaseChanges.observe(phased);
@@ -159,12 +160,18 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
 }
 
 /** The encryption key's rotation (same lock and timer as the signing key's) and the JWE sealing/opening over its ring. */
-function createEncryptionServices(config: AppConfig, clock: Clock, logger: Logger, store: EncryptionKeyStore, ring: EncryptionKeyRing, lock: RotationLock): EncryptionServices {
+function createEncryptionServices(
+  config: AppConfig,
+  { clock, logger, metrics }: { clock: Clock; logger: Logger; metrics: Metrics },
+  store: EncryptionKeyStore,
+  ring: EncryptionKeyRing,
+  lock: RotationLock,
+): EncryptionServices {
   const audienceKeys = new AudienceKeys(config.encryption.audienceJwks, clock);
   // No content key outlives the longest a token can live; the opener shortens each to its token's exp.
   const cache = new ContentKeyCache(clock, { maxEntries: MAX_CACHED_CONTENT_KEYS, maxAgeMs: config.maxTtlMs + config.clockSkewMs });
   const tokens = createTokenEncryption({ ring, store, cache, clock, audienceKeys, maxTokenBytes: config.limits.maxTokenBytes, clockSkewSeconds: Math.floor(config.clockSkewMs / 1000) });
-  const rotation: RotationDependencies = { store, ring, clock, logger, lock, status: new RotationStatus(), policy: config.encryption.rotationPolicy };
+  const rotation: RotationDependencies = { store, ring, clock, logger, lock, status: new RotationStatus(), policy: config.encryption.rotationPolicy, use: 'enc', metrics };
   return { ...tokens, store, ring, rotation, audienceKeys };
 }
 

@@ -2,7 +2,7 @@ import { audit, type Logger } from '../audit';
 import { nowSeconds, type Clock } from '../clock';
 import { ServiceError } from '../errors';
 import type { KeyAlgorithm } from '../algorithms';
-import type { VersionStore } from '../keys/key-store';
+import type { KeyUse, VersionStore } from '../keys/key-store';
 import type { PhasedKey } from '../keys/phases';
 import { keyStoreFailureToServiceError } from '../keys/store-errors';
 import type { RotationLock } from './lock';
@@ -28,6 +28,8 @@ export interface RotationDependencies {
   lock: RotationLock;
   status: RotationStatus;
   policy: RotationPolicy;
+  /** Which key this is: its runs are counted under it (`kvjwt.key.use`). */
+  use: KeyUse;
   metrics?: Pick<Metrics, 'rotationRan'>;
 }
 
@@ -50,7 +52,7 @@ export async function rotateKeys(deps: RotationDependencies, trigger: 'timer' | 
     try {
       const result = await runOnce(deps);
       deps.status.recordSuccess(deps.clock.nowMs(), result);
-      deps.metrics?.rotationRan({ trigger, outcome: result.created ? 'created' : 'unchanged' });
+      deps.metrics?.rotationRan({ key: deps.use, trigger, outcome: result.created ? 'created' : 'unchanged' });
       if (result.created || result.disabled.length > 0) {
         audit(deps.logger, { operation: 'rotate', outcome: 'success', caller: trigger, kid: result.created, detail: [result.reason, ...result.disabled.map((k) => `disabled ${k}`)].join('; ') });
       }
@@ -58,12 +60,12 @@ export async function rotateKeys(deps: RotationDependencies, trigger: 'timer' | 
     } catch (error: unknown) {
       const serviceError = error instanceof ServiceError ? error : keyStoreFailureToServiceError(error);
       deps.status.recordFailure(deps.clock.nowMs(), serviceError);
-      deps.metrics?.rotationRan({ trigger, outcome: 'failed', code: serviceError.code });
+      deps.metrics?.rotationRan({ key: deps.use, trigger, outcome: 'failed', code: serviceError.code });
       audit(deps.logger, { operation: 'rotate', outcome: 'failure', caller: trigger, code: serviceError.code, detail: serviceError.message });
       throw serviceError;
     }
   });
-  if (!report) deps.metrics?.rotationRan({ trigger, outcome: 'skipped' });
+  if (!report) deps.metrics?.rotationRan({ key: deps.use, trigger, outcome: 'skipped' });
   return report ?? { ran: false, disabled: [], reason: 'another rotation is running' };
 }
 
@@ -99,7 +101,7 @@ export async function scheduleNextKey(deps: RotationDependencies): Promise<{ kid
     await deps.ring.refresh();
     return { kid: version.kid, activates: notBefore, created: true };
   });
-  deps.metrics?.rotationRan({ trigger: 'admin', outcome: !result ? 'skipped' : result.created ? 'created' : 'unchanged' });
+  deps.metrics?.rotationRan({ key: deps.use, trigger: 'admin', outcome: !result ? 'skipped' : result.created ? 'created' : 'unchanged' });
   if (!result) throw new ServiceError('conflict', 'Another rotation is running; try again in a moment.');
   return result;
 }
@@ -119,7 +121,7 @@ export async function emergencyRotate(deps: RotationDependencies, reason: string
     audit(deps.logger, { operation: 'rotate', outcome: 'success', caller, kid: version.kid, detail: `emergency: ${reason}; disabled ${previous.join(',')}` });
     return { kid: version.kid, disabled: previous };
   });
-  deps.metrics?.rotationRan({ trigger: 'emergency', outcome: result ? 'created' : 'skipped' });
+  deps.metrics?.rotationRan({ key: deps.use, trigger: 'emergency', outcome: result ? 'created' : 'skipped' });
   if (!result) throw new ServiceError('conflict', 'Another rotation is running; try again in a moment.');
   return result;
 }

@@ -57,7 +57,7 @@ it('counts signs, verifies by outcome, Key Vault attempts, revocations and rotat
   expect(count(snapshot, 'kvjwt.verify.answers', { 'kvjwt.outcome': 'bad_signature' })).toBe(1);
   expect(count(snapshot, 'kvjwt.revocations', { 'kvjwt.revocation.kind': 'token' })).toBe(1);
   expect(count(snapshot, 'kvjwt.revocations', { 'kvjwt.revocation.kind': 'subject' })).toBe(1);
-  expect(count(snapshot, 'kvjwt.rotations', { 'kvjwt.rotation.trigger': 'admin', 'kvjwt.outcome': 'created' })).toBe(1);
+  expect(count(snapshot, 'kvjwt.rotations', { 'kvjwt.key.use': 'sig', 'kvjwt.rotation.trigger': 'admin', 'kvjwt.outcome': 'created' })).toBe(1);
   // Key Vault: the one sign call of the token (the audit key's sign at start counts too), and the create.
   expect(count(snapshot, 'kvjwt.keyvault.call.duration', { 'kvjwt.operation': 'sign', 'kvjwt.outcome': 'ok' })).toBeGreaterThanOrEqual(2);
   expect(count(snapshot, 'kvjwt.keyvault.call.duration', { 'kvjwt.operation': 'create', 'kvjwt.outcome': 'ok' })).toBeGreaterThanOrEqual(1);
@@ -66,5 +66,33 @@ it('counts signs, verifies by outcome, Key Vault attempts, revocations and rotat
   const text = JSON.stringify(snapshot);
   expect(text).not.toContain('metrics-subject');
   expect(text).not.toContain(signed.token.split('.')[1]);
+  expect(findSecretLeaks(text)).toEqual([]);
+});
+
+it('counts the encryption key too: unwrapKey attempts at the same transport, its rotations and its phase changes, by key', async () => {
+  const before = (await healthHandler(get('health'), context('health'))).jsonBody as { metrics: MetricsSnapshot };
+  const unwrapsBefore = count(before.metrics, 'kvjwt.keyvault.call.duration', { 'kvjwt.operation': 'unwrapKey', 'kvjwt.outcome': 'ok' });
+  // Another subject: the first test revoked every token of its own.
+  const sealed = (await signHandler(post('sign', { claims: { sub: 'metrics-encrypted-subject', aud: 'api://orders' }, encrypt: true }), context('sign'))).jsonBody as { token: string };
+  expect(sealed.token.split('.')).toHaveLength(5);
+  // An active answer is written as text (the claims as signed), an inactive one as JSON.
+  const activeOf = (answer: HttpResponseInit): unknown => ((answer.jsonBody ?? JSON.parse(answer.body as string)) as { active: unknown }).active;
+  const first = await verifyHandler(post('verify', { token: sealed.token }), context('verify'));
+  const repeat = await verifyHandler(post('verify', { token: sealed.token }), context('verify'));
+  expect([activeOf(first), activeOf(repeat)]).toEqual([true, true]);
+  const rotated = await rotateKeysNowHandler(post('keys/rotate', { emergency: false, use: 'enc' }), context('rotateKeysNow'));
+  expect(rotated.status ?? 200).toBe(200);
+
+  const snapshot = ((await healthHandler(get('health'), context('health'))).jsonBody as { metrics: MetricsSnapshot }).metrics;
+  // One unwrapKey for the distinct token (the repeat is served from the content key cache), seen by the transport.
+  expect(count(snapshot, 'kvjwt.keyvault.call.duration', { 'kvjwt.operation': 'unwrapKey', 'kvjwt.outcome': 'ok' }) - unwrapsBefore).toBe(1);
+  expect(count(snapshot, 'kvjwt.keyvault.call.duration', { 'kvjwt.operation': 'other' })).toBe(0);
+  expect(count(snapshot, 'kvjwt.rotations', { 'kvjwt.key.use': 'enc', 'kvjwt.rotation.trigger': 'admin', 'kvjwt.outcome': 'created' })).toBe(1);
+  // The announced successor, as the encryption ring's next listing saw it.
+  expect(count(snapshot, 'kvjwt.key.phase_changes', { 'kvjwt.key.use': 'enc', 'kvjwt.key.phase.from': 'none', 'kvjwt.key.phase.to': 'announced' })).toBe(1);
+  expect(count(snapshot, 'kvjwt.verify.answers', { 'kvjwt.outcome': 'active' })).toBeGreaterThanOrEqual(3);
+  const text = JSON.stringify(snapshot);
+  expect(text).not.toContain('metrics-encrypted-subject');
+  expect(text).not.toContain(sealed.token.split('.')[1]);
   expect(findSecretLeaks(text)).toEqual([]);
 });

@@ -47,13 +47,16 @@ export interface VaultAttempt {
   durationMs: number;
 }
 
+/** Key Vault's paths are lower case (`…/unwrapkey`); the operations are named as in its API (`unwrapKey`). */
+const POST_OPERATIONS: ReadonlyMap<string, string> = new Map([['create', 'create'], ['sign', 'sign'], ['verify', 'verify'], ['wrapkey', 'wrapKey'], ['unwrapkey', 'unwrapKey']]);
+
 /**
- * The Key Vault operation a request is (its path and method): `…/sign`, `…/create`, `…/versions`
- * (list), a PATCH (update), a PUT (a secret version created), a GET of a version.
+ * The Key Vault operation a request is (its path and method): `…/sign`, `…/unwrapkey`, `…/create`,
+ * `…/versions` (list), a PATCH (update), a PUT (a secret version created), a GET of a version.
  */
 export function vaultOperationOf(request: Pick<PipelineRequest, 'method' | 'url'>): string {
   const last = new URL(request.url).pathname.split('/').filter(Boolean).pop() ?? '';
-  if (request.method === 'POST') return last === 'create' ? 'create' : last;
+  if (request.method === 'POST') return POST_OPERATIONS.get(last.toLowerCase()) ?? last;
   if (request.method === 'PATCH') return 'update';
   if (request.method === 'PUT') return 'create';
   return last === 'versions' ? 'list' : 'get';
