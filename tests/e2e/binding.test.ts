@@ -124,6 +124,17 @@ describe('bound tokens over HTTP, two instances', () => {
     expect(await verify(hosts[0], { token, client_certificate: certificate.der })).toEqual({ active: false, error: 'binding_required' });
   });
 
+  it('DPoP-bound and encrypted: the proof\'s ath is over the JWE the client presents, on either instance', async () => {
+    const token = await sign(hosts[1], { dpop: await client.proof('POST', SIGN_URI), encrypt: true });
+    expect(token.split('.')).toHaveLength(5);
+    for (const host of hosts) expect(await verify(host, await withProof(token))).toMatchObject({ active: true, sub: 'alice', cnf: { jkt: client.jkt } });
+    expect(await verify(hosts[0], { token })).toEqual({ active: false, error: 'binding_required' });
+    expect(await verify(hosts[0], await withProof(token, thief))).toEqual({ active: false, error: 'binding_mismatch' });
+    // A proof whose ath hashes anything but the presented JWE (here: the JWE without its tag) is refused.
+    const otherAth = { token, dpop: await client.proof('GET', API, token.slice(0, token.lastIndexOf('.'))), htm: 'GET', htu: API };
+    expect(await verify(hosts[1], otherAth)).toEqual({ active: false, error: 'dpop_invalid' });
+  });
+
   it('a caller with binding "required" can not be talked into a bearer token', async () => {
     const refused = await call(hosts[0], '/api/sign', BOUND_ONLY, { claims: { aud: 'api://orders' } });
     expect([refused.status, refused.body.code]).toEqual([403, 'binding_required']);

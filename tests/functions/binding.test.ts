@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { healthHandler } from '../../functions/health';
 import { signHandler } from '../../functions/sign';
 import { verifyHandler } from '../../functions/verify';
+import { getServices } from '../../src/app/services';
 import type { MetricsSnapshot } from '../../src/telemetry/metrics';
 import { dpopClient, selfSignedCertificate, type ClientCertificate, type DpopClient } from '../support/binding-client';
 import { useProcessSettings } from '../support/process-settings';
@@ -79,6 +80,24 @@ describe('bound tokens through the handlers', () => {
     // The RFC 7662 form encoding carries the same fields.
     const form = new URLSearchParams({ token, dpop: await client.proof('GET', API, token), htm: 'GET', htu: API }).toString();
     expect(answer(await verifyHandler(post('verify', form, 'application/x-www-form-urlencoded'), context()))).toMatchObject({ active: true });
+  });
+
+  it('binds an encrypted token too: cnf is in the signed token inside, and a proof\'s ath hashes the JWE the client presents', async () => {
+    const jwe = await tokenFrom({ dpop: await client.proof('POST', SIGN_URI), encrypt: true });
+    expect(jwe.split('.')).toHaveLength(5);
+    const opened = await (await getServices()).encryption.open(jwe);
+    const inner = String(opened.active === false ? '' : opened.token);
+    expect(payloadOf(inner).cnf).toEqual({ jkt: client.jkt });
+    expect(await verify({ token: jwe, dpop: await client.proof('GET', API, jwe), htm: 'GET', htu: API })).toMatchObject({ active: true, sub: 'alice', cnf: { jkt: client.jkt } });
+    // A proof over the signed token inside is not over what the client presented.
+    expect(await verify({ token: jwe, dpop: await client.proof('GET', API, inner), htm: 'GET', htu: API })).toEqual({ active: false, error: 'dpop_invalid' });
+    expect(await verify({ token: jwe })).toEqual({ active: false, error: 'binding_required' });
+    // The signed token inside, presented on its own, is bound the same way (its own ath).
+    expect(await verify({ token: inner, dpop: await client.proof('GET', API, inner), htm: 'GET', htu: API })).toMatchObject({ active: true });
+    // Certificate binding is indifferent to the encryption.
+    const sealedToCertificate = await tokenFrom({ client_certificate: certificate.der, encrypt: true });
+    expect(await verify({ token: sealedToCertificate, client_certificate: certificate.der })).toMatchObject({ active: true, cnf: { 'x5t#S256': certificate.x5t } });
+    expect(await verify({ token: sealedToCertificate, client_certificate: otherCertificate.der })).toEqual({ active: false, error: 'binding_mismatch' });
   });
 
   it('binds a token to the cnf the caller names, in one of the two shapes', async () => {
