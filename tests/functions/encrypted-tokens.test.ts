@@ -7,6 +7,7 @@ import { healthHandler } from '../../functions/health';
 import { jwksHandler } from '../../functions/jwks';
 import { keysHandler } from '../../functions/keys';
 import { keysTimelineHandler } from '../../functions/keysTimeline';
+import { revokeHandler } from '../../functions/revoke';
 import { rotateKeysTimer } from '../../functions/rotateKeys';
 import { rotateKeysNowHandler } from '../../functions/rotateKeysNow';
 import { signHandler } from '../../functions/sign';
@@ -139,6 +140,34 @@ describe('POST /api/verify with a JWE', () => {
       const response = await verifyHandler(request('POST', 'verify', { token }), context('verify'));
       expect([name, response.status, answer(response)]).toEqual([name, 200, { active: false, error }]);
     }
+  });
+});
+
+describe('POST /api/revoke with a JWE', () => {
+  const revoke = async (token: string): Promise<number | undefined> => (await revokeHandler(request('POST', 'revoke', { token }), context('revoke'))).status;
+  const innerOf = async (token: string): Promise<string> => {
+    const opened = await (await getServices()).encryption.open(token);
+    if (opened.active === false) throw new Error(`did not open: ${opened.error}`);
+    return String(opened.token);
+  };
+
+  it('opens the JWE and revokes the signed token inside: the JWE and the token inside then verify as revoked', async () => {
+    const sealed = String((await sign({ claims: { sub: 'dave', aud: 'api://orders' }, encrypt: true })).body.token);
+    const inner = await innerOf(sealed);
+    expect(await verify(sealed)).toMatchObject({ active: true, sub: 'dave' });
+    expect(await revoke(sealed)).toBe(200);
+    expect(await verify(sealed)).toEqual({ active: false, error: 'revoked' });
+    expect(await verify(inner)).toEqual({ active: false, error: 'revoked' });
+    // A partner's JWE around the same signed token is the same token: revoked too.
+    const published = (await jwks()).keys.find((k) => k.use === 'enc');
+    expect(await verify(await joseJwe(inner, publicKeyOf(published as never), String(published?.kid)))).toEqual({ active: false, error: 'revoked' });
+  });
+
+  it('answers 200 and revokes nothing for a JWE it can not open (tag flipped, another audience\'s key, junk)', async () => {
+    const sealed = String((await sign({ claims: { sub: 'erin', aud: 'api://orders' }, encrypt: true })).body.token);
+    const toPartner = String((await sign({ claims: { sub: 'erin', aud: 'api://partner' }, encrypt: true })).body.token);
+    for (const token of [withSegment(sealed, 4, flipBit(sealed.split('.')[4])), toPartner, 'a.b.c.d.e']) expect(await revoke(token)).toBe(200);
+    expect(await verify(sealed)).toMatchObject({ active: true, sub: 'erin' });
   });
 });
 
