@@ -185,6 +185,10 @@ describe('loadConfig', () => {
     expect(config.rsaKeySize).toBe(3072); // one JWT_KEY_SIZE for both keys
     expect(local({ JWT_ENCRYPTION_KEY_NAME: 'partner-tokens' }).encryption.keyName).toBe('partner-tokens');
     expect(configError({ JWT_KEY_NAME: 'shared', JWT_ENCRYPTION_KEY_NAME: 'shared' }).setting).toBe('JWT_ENCRYPTION_KEY_NAME');
+    // The audit key signs (RS256): the encryption key, which only wraps and unwraps, can not be it.
+    expect(configError({ AUDIT_KEY_NAME: 'jwt-encryption' }).setting).toBe('AUDIT_KEY_NAME');
+    expect(configError({ AUDIT_KEY_NAME: 'shared', JWT_ENCRYPTION_KEY_NAME: 'shared' }).setting).toBe('AUDIT_KEY_NAME');
+    expect(local({ AUDIT_KEY_NAME: 'kv-jwt-audit-2' }).auditKeyName).toBe('kv-jwt-audit-2');
   });
 
   it('maps audiences to their own JWKS (https only, audiences callers may request)', () => {

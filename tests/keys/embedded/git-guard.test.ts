@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../../src/audit';
-import { createKeyStore } from '../../../src/app/key-store-factory';
+import { createEncryptionKeyStore, createKeyStore } from '../../../src/app/key-store-factory';
+import { createServices } from '../../../src/app/services';
 import { systemClock } from '../../../src/clock';
 import { ConfigError } from '../../../src/errors';
 import { gitExposure } from '../../../src/keys/embedded/git-guard';
@@ -37,5 +38,21 @@ describe('the embedded key folder is never committed', () => {
     const quiet: string[] = [];
     await createKeyStore(localConfig({ LOCAL_KEYSTORE_DIR: join(repo, '.keys') }), systemClock, { log: (_level, message) => quiet.push(message) });
     expect(quiet).toEqual([]);
+  });
+
+  it('holds for the encryption key\'s store too: the two stores open side by side, and neither creates the folder', async () => {
+    const folder = join(repo, 'both-keys');
+    const refusal = await createEncryptionKeyStore(localConfig({ LOCAL_KEYSTORE_DIR: folder }), systemClock).catch((error: unknown) => error);
+    expect((refusal as ConfigError).setting).toBe('LOCAL_KEYSTORE_DIR');
+    const services = await createServices(localConfig({ LOCAL_KEYSTORE_DIR: folder }), { logger: { log: () => undefined } }).catch((error: unknown) => error);
+    expect((services as ConfigError).setting).toBe('LOCAL_KEYSTORE_DIR');
+    expect(existsSync(folder)).toBe(false);
+    // An existing exposed folder: one warning per start (the signing store's), not one per store.
+    const existing = join(repo, 'old-both-keys');
+    mkdirSync(existing);
+    const lines: string[] = [];
+    await createEncryptionKeyStore(localConfig({ LOCAL_KEYSTORE_DIR: existing }), systemClock);
+    await createKeyStore(localConfig({ LOCAL_KEYSTORE_DIR: existing }), systemClock, { log: (_level, message) => lines.push(message) });
+    expect(lines).toEqual(['keys.folder_not_ignored']);
   });
 });
