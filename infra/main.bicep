@@ -76,6 +76,9 @@ param jwtKeySize int = 2048
 @description('Signing key name in Key Vault (JWT_KEY_NAME).')
 param keyName string = 'jwt-signing'
 
+@description('Encryption key name in Key Vault (JWT_ENCRYPTION_KEY_NAME): RSA-OAEP-256, wrapKey/unwrapKey only, rotated by the app like the signing key.')
+param encryptionKeyName string = 'jwt-encryption'
+
 @description('The Key Vault key the app derives the key of its audit hashes from (AUDIT_KEY_NAME).')
 var auditKeyName = 'kv-jwt-audit'
 
@@ -187,6 +190,7 @@ module vault 'modules/keyvault.bicep' = {
     jwtAlg: jwtAlg
     jwtKeySize: jwtKeySize
     auditKeyName: auditKeyName
+    encryptionKeyName: encryptionKeyName
   }
 }
 
@@ -248,6 +252,7 @@ module functionSettings 'modules/function-settings.bicep' = {
     keyVaultUri: vault.outputs.uri
     keyName: keyName
     auditKeyName: auditKeyName
+    encryptionKeyName: encryptionKeyName
     jwtAlg: jwtAlg
     jwtKeySize: jwtKeySize
     jwtAudiences: jwtAudiences
@@ -269,6 +274,7 @@ module roles 'modules/role-assignments.bicep' = {
     vaultName: vault.outputs.name
     keyName: keyName
     auditKeyName: auditKeyName
+    encryptionKeyName: encryptionKeyName
     isHmac: isHmac
     storageAccountName: storage.outputs.name
     revocationTableName: storage.outputs.revocationTableName

@@ -17,6 +17,7 @@ param revocationTableName string
 param keyVaultUri string
 param keyName string
 param auditKeyName string
+param encryptionKeyName string
 param jwtAlg string
 param jwtKeySize int
 @description('JWT_AUDIENCES, comma-separated: every audience any caller may receive.')
@@ -72,6 +73,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     KEY_VAULT_CREATE_KEY: isHmac ? 'true' : 'false'
     JWT_KEY_NAME: keyName
     AUDIT_KEY_NAME: auditKeyName
+    JWT_ENCRYPTION_KEY_NAME: encryptionKeyName
     JWT_ALG: jwtAlg
     JWT_KEY_SIZE: string(jwtKeySize)
     JWT_AUDIENCES: jwtAudiences

@@ -1,6 +1,8 @@
 // Least privilege. The function app's identity:
 // - Key Vault Crypto Officer on the signing key only (sign, verify, create versions, disable —
 //   rotation needs the last two; scoped to the one key so it can touch no other key in the vault);
+// - Key Vault Crypto Officer on the encryption key only (unwrapKey, create versions, disable — its
+//   rotation; in HS* mode too: it is a Key Vault key either way);
 // - Key Vault Secrets Officer on the vault only in HS* mode (the secret is created by the app at
 //   first start, so there is no secret resource to scope to before that);
 // - Storage Blob Data Owner on the account (host storage, timer leases, deployment package);
@@ -17,6 +19,8 @@ param vaultName string
 param keyName string
 @description('The audit-hash key: the app only signs with it (Key Vault Crypto User on that key alone).')
 param auditKeyName string
+@description('The encryption key: the app unwraps with it and rotates it (Key Vault Crypto Officer on that key alone).')
+param encryptionKeyName string
 param isHmac bool
 param storageAccountName string
 param revocationTableName string
@@ -41,6 +45,11 @@ resource signingKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' existing = {
 resource auditKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' existing = {
   parent: vault
   name: auditKeyName
+}
+
+resource encryptionKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' existing = {
+  parent: vault
+  name: encryptionKeyName
 }
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -77,6 +86,17 @@ resource functionAuditKeyCryptoUser 'Microsoft.Authorization/roleAssignments@202
   scope: auditKey
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultCryptoUserRoleId)
+    principalId: functionPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// unwrapKey for encrypted tokens, and create/disable for the encryption key's rotation: on that key only.
+resource functionEncryptionKeyCryptoOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(encryptionKey.id, functionPrincipalId, keyVaultCryptoOfficerRoleId)
+  scope: encryptionKey
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultCryptoOfficerRoleId)
     principalId: functionPrincipalId
     principalType: 'ServicePrincipal'
   }

@@ -118,7 +118,7 @@ describe('role assignments', () => {
   });
 
   it('scopes every assignment to what it protects, named guid(scope, principal, role)', () => {
-    const scopes: Record<string, string> = { functionKeyCryptoOfficer: 'signingKey', functionAuditKeyCryptoUser: 'auditKey', functionVaultSecretsOfficer: 'vault', functionBlobOwner: 'storage', functionTableContributor: 'revocationTable', functionMetricsPublisher: 'appInsights', deployerBlobOwner: 'storage', deployerKeyCryptoOfficer: 'signingKey' };
+    const scopes: Record<string, string> = { functionKeyCryptoOfficer: 'signingKey', functionAuditKeyCryptoUser: 'auditKey', functionEncryptionKeyCryptoOfficer: 'encryptionKey', functionVaultSecretsOfficer: 'vault', functionBlobOwner: 'storage', functionTableContributor: 'revocationTable', functionMetricsPublisher: 'appInsights', deployerBlobOwner: 'storage', deployerKeyCryptoOfficer: 'signingKey' };
     expect(assignments.map((a) => a.symbol).sort()).toEqual(Object.keys(scopes).sort());
     for (const assignment of assignments) {
       const scope = text(at(assignment.body, 'scope'));
@@ -150,6 +150,18 @@ describe('Key Vault', () => {
     expect([text(at(audit.body, 'name')), text(at(audit.body, 'properties', 'kty')), text(at(audit.body, 'properties', 'keyOps'))]).toEqual(['auditKeyName', "'RSA'", "['sign', 'verify']"]);
     expect(text(at(audit.body, 'properties'))).not.toContain('rotationPolicy');
     expect(deployment(defaults).resource('functionSettings', 'appSettings')).toMatchObject({ AUDIT_KEY_NAME: 'kv-jwt-audit' });
+  });
+
+  it('has the encryption key: RSA of JWT_KEY_SIZE bits, wrapKey/unwrapKey only, no rotation policy, in HMAC mode too, named by JWT_ENCRYPTION_KEY_NAME', () => {
+    const encryption = resourceNamed('modules/keyvault.bicep', 'encryptionKey');
+    expect([text(at(encryption.body, 'name')), text(at(encryption.body, 'properties', 'kty')), text(at(encryption.body, 'properties', 'keyOps'))]).toEqual(['encryptionKeyName', "'RSA'", "['wrapKey', 'unwrapKey']"]);
+    expect(text(at(encryption.body, 'properties'))).not.toContain('rotationPolicy');
+    expect(deployment({ ...defaults, jwtKeySize: 3072 }).resource('vault', 'encryptionKey')).toMatchObject({ kty: 'RSA', keySize: 3072, keyOps: ['wrapKey', 'unwrapKey'] });
+    for (const jwtAlg of ['RS256', 'HS256']) {
+      const deployed = deployment({ ...defaults, jwtAlg });
+      expect(deployed.resource('functionSettings', 'appSettings')).toMatchObject({ JWT_ENCRYPTION_KEY_NAME: 'jwt-encryption' });
+      expect(deployed.resource('vault', 'encryptionKey')).toMatchObject({ keyOps: ['wrapKey', 'unwrapKey'] });
+    }
   });
 
   it('has RBAC, soft delete and purge protection, and a sign/verify key with no rotation policy (the timer rotates)', () => {
