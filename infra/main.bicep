@@ -245,6 +245,7 @@ module functionSettings 'modules/function-settings.bicep' = {
     appInsightsConnectionString: monitoring.outputs.connectionString
     storageAccountName: storage.outputs.name
     revocationTableName: storage.outputs.revocationTableName
+    dpopReplayTableName: storage.outputs.dpopReplayTableName
     keyVaultUri: vault.outputs.uri
     keyName: keyName
     auditKeyName: auditKeyName
@@ -272,6 +273,7 @@ module roles 'modules/role-assignments.bicep' = {
     isHmac: isHmac
     storageAccountName: storage.outputs.name
     revocationTableName: storage.outputs.revocationTableName
+    dpopReplayTableName: storage.outputs.dpopReplayTableName
     appInsightsName: monitoring.outputs.appInsightsName
   }
 }
