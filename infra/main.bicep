@@ -249,6 +249,7 @@ module functionSettings 'modules/function-settings.bicep' = {
     appInsightsConnectionString: monitoring.outputs.connectionString
     storageAccountName: storage.outputs.name
     revocationTableName: storage.outputs.revocationTableName
+    dpopReplayTableName: storage.outputs.dpopReplayTableName
     keyVaultUri: vault.outputs.uri
     keyName: keyName
     auditKeyName: auditKeyName
@@ -278,6 +279,7 @@ module roles 'modules/role-assignments.bicep' = {
     isHmac: isHmac
     storageAccountName: storage.outputs.name
     revocationTableName: storage.outputs.revocationTableName
+    dpopReplayTableName: storage.outputs.dpopReplayTableName
     appInsightsName: monitoring.outputs.appInsightsName
   }
 }

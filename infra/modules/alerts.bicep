@@ -113,7 +113,7 @@ union
 // Sign failures the caller can do nothing about (5xx codes). The metric and the request.failed log
 // line count the same failures: the larger of the two is taken, so nothing is counted twice.
 var signFailuresQuery = format('''
-let serverSide = dynamic(['key_store_unavailable', 'key_store_forbidden', 'no_active_key', 'revocation_unavailable', 'internal_error']);
+let serverSide = dynamic(['key_store_unavailable', 'key_store_forbidden', 'no_active_key', 'revocation_unavailable', 'replay_cache_unavailable', 'internal_error']);
 union
   (customMetrics
     | where name == 'kvjwt.sign.failures'

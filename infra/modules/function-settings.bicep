@@ -14,6 +14,7 @@ param deployerPrincipalId string = ''
 param appInsightsConnectionString string
 param storageAccountName string
 param revocationTableName string
+param dpopReplayTableName string
 param keyVaultUri string
 param keyName string
 param auditKeyName string
@@ -91,6 +92,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     CALLER_POLICY: string(callerPolicy)
     REVOCATION_TABLE_URL: 'https://${storageAccountName}.table.${environment().suffixes.storage}'
     REVOCATION_TABLE_NAME: revocationTableName
+    DPOP_REPLAY_TABLE_NAME: dpopReplayTableName
   }
 }
 

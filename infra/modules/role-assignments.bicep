@@ -24,6 +24,7 @@ param encryptionKeyName string
 param isHmac bool
 param storageAccountName string
 param revocationTableName string
+param dpopReplayTableName string
 param appInsightsName string
 
 var keyVaultCryptoOfficerRoleId = '14b46e9e-c2b7-41b4-b07b-48a6ebf60603'
@@ -64,6 +65,11 @@ resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-0
 resource revocationTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' existing = {
   parent: tableService
   name: revocationTableName
+}
+
+resource dpopReplayTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' existing = {
+  parent: tableService
+  name: dpopReplayTableName
 }
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -125,6 +131,17 @@ resource functionBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' 
 resource functionTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(revocationTable.id, functionPrincipalId, storageTableDataContributorRoleId)
   scope: revocationTable
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageTableDataContributorRoleId)
+    principalId: functionPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The DPoP replay table, like the revocation table: data access to that one table only.
+resource functionReplayTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(dpopReplayTable.id, functionPrincipalId, storageTableDataContributorRoleId)
+  scope: dpopReplayTable
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageTableDataContributorRoleId)
     principalId: functionPrincipalId

@@ -77,7 +77,7 @@ export function deployment(params: Record<string, unknown>, deployTime: DeployTi
   const standIns: Record<string, Record<string, unknown>> = {
     appRegistration: { clientId: deployTime.createdClientId, identifierUri: `api://${deployTime.createdClientId}`, servicePrincipalId: '55555555-5555-4555-8555-555555555555', callerAppRoleId: '66666666-6666-4666-8666-666666666666' },
     monitoring: { connectionString: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://example.in.applicationinsights.azure.com/' },
-    storage: { name: 'ststandin', deploymentContainerName: 'app-package', revocationTableName: 'revocations' },
+    storage: { name: 'ststandin', deploymentContainerName: 'app-package', revocationTableName: 'revocations', dpopReplayTableName: 'dpopjti' },
     vault: { name: 'kvstandin', uri: 'https://kvstandin.vault.azure.net/' },
     functionApp: { name: 'func-stand-in', defaultHostName: deployTime.defaultHostName, principalId: deployTime.functionPrincipalId },
     logicApps: {

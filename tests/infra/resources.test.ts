@@ -118,7 +118,7 @@ describe('role assignments', () => {
   });
 
   it('scopes every assignment to what it protects, named guid(scope, principal, role)', () => {
-    const scopes: Record<string, string> = { functionKeyCryptoOfficer: 'signingKey', functionAuditKeyCryptoUser: 'auditKey', functionEncryptionKeyCryptoOfficer: 'encryptionKey', functionVaultSecretsOfficer: 'vault', functionBlobOwner: 'storage', functionTableContributor: 'revocationTable', functionMetricsPublisher: 'appInsights', deployerBlobOwner: 'storage', deployerKeyCryptoOfficer: 'signingKey' };
+    const scopes: Record<string, string> = { functionKeyCryptoOfficer: 'signingKey', functionAuditKeyCryptoUser: 'auditKey', functionEncryptionKeyCryptoOfficer: 'encryptionKey', functionReplayTableContributor: 'dpopReplayTable', functionVaultSecretsOfficer: 'vault', functionBlobOwner: 'storage', functionTableContributor: 'revocationTable', functionMetricsPublisher: 'appInsights', deployerBlobOwner: 'storage', deployerKeyCryptoOfficer: 'signingKey' };
     expect(assignments.map((a) => a.symbol).sort()).toEqual(Object.keys(scopes).sort());
     for (const assignment of assignments) {
       const scope = text(at(assignment.body, 'scope'));
@@ -140,6 +140,16 @@ describe('role assignments', () => {
   });
 });
 
+
+describe('storage', () => {
+  it('hands the app the tables\' own names: a child resource\'s .name is its full name (account/default/table)', () => {
+    const storage = moduleFile('modules/storage.bicep');
+    for (const [output, variable] of [['revocationTableName', 'revocationTableName'], ['dpopReplayTableName', 'dpopReplayTableName']]) {
+      expect({ output, value: text(storage.outputs.get(output)?.value as BicepValue) }).toEqual({ output, value: variable });
+    }
+    expect(deployment(defaults).resource('functionSettings', 'appSettings')).toMatchObject({ REVOCATION_TABLE_NAME: 'revocations', DPOP_REPLAY_TABLE_NAME: 'dpopjti' });
+  });
+});
 
 describe('Key Vault', () => {
   const vault = resourceNamed('modules/keyvault.bicep', 'vault');
