@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
-import { DPOP_ALGORITHMS } from './dpop-algorithms';
+import { DPOP_ALGORITHMS } from '../algorithms';
 import { normalizeHttpUri } from './http-uri';
 import { proofKey, type ProofKey } from './proof-keys';
 /** A proof is a header with one public key and a few claims: an RSA-4096 one is under 2 KB. */

@@ -1,6 +1,6 @@
 import type { AppConfig } from '../config/settings';
 import { isHmac, type KeyWrapAlgorithm } from '../algorithms';
-import { DPOP_ALGORITHMS } from '../binding/dpop-algorithms';
+import { DPOP_ALGORITHMS } from '../algorithms';
 import type { PublicJwk } from './key-store';
 import type { KeyPhase, PhasedKey } from './phases';
 

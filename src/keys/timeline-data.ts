@@ -1,4 +1,3 @@
-import type { RotationPolicy } from '../rotation/plan';
 import type { KeyUse } from './key-store';
 import { byActivation, type AnyPhasedKey, type KeyPhase } from './phases';
 
@@ -115,7 +114,14 @@ export function timelineLanes(ring: readonly AnyPhasedKey[], use: KeyUse, now: n
  * when there is one (the active key's own rotation already happened: it announced that successor),
  * else the active key. Undefined when no key is active or announced.
  */
-export function nextRotationAt(ring: readonly AnyPhasedKey[], policy: RotationPolicy): number | undefined {
+/** The rotation timer's policy for one key (config.rotation.policy): its algorithm and periods in seconds. */
+export interface RotationPeriods {
+  alg: string;
+  intervalSeconds: number;
+  propagationSeconds: number;
+}
+
+export function nextRotationAt(ring: readonly AnyPhasedKey[], policy: RotationPeriods): number | undefined {
   const candidates = ring.filter((p) => p.version.alg === policy.alg && (p.phase === 'announced' || p.phase === 'active'));
   const newest = candidates.sort((a, b) => byActivation(a.version, b.version)).at(-1);
   return newest === undefined ? undefined : newest.activatesAt + policy.intervalSeconds - policy.propagationSeconds;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { silentLogger } from '../../src/audit';
 import { checkBinding, type PresentedBinding } from '../../src/binding/check-binding';
 import type { BindingDependencies } from '../../src/binding/dependencies';
-import { noReplayCache } from '../../src/binding/replay-cache';
+import { noReplayCache, type ReplayCache } from '../../src/binding/replay-cache';
 import { TableReplayCache } from '../../src/binding/table-replay-cache';
 import { systemClock } from '../../src/clock';
 import { isServiceError } from '../../src/errors';
@@ -11,7 +11,7 @@ import { azuriteTable } from '../support/replay-table';
 
 const API = 'https://api.example/orders/42';
 const TOKEN = 'header.payload.signature';
-const deps = (replayCache = new TableReplayCache({ client: azuriteTable(), clock: systemClock, logger: silentLogger })): BindingDependencies => ({
+const deps = (replayCache: ReplayCache = new TableReplayCache({ client: azuriteTable(), clock: systemClock, logger: silentLogger })): BindingDependencies => ({
   clock: systemClock,
   replayCache,
   proofWindowSeconds: 60,

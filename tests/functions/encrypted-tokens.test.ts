@@ -1,4 +1,4 @@
-import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import { HttpRequest, InvocationContext, type HttpResponseInit, type Timer } from '@azure/functions';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -218,7 +218,7 @@ describe('keys and rotation', () => {
   it('the rotateKeys timer runs for both keys', async () => {
     const lines: string[] = [];
     const ctx = new InvocationContext({ functionName: 'rotateKeys', invocationId: 'timer', logHandler: (_level, ...args) => lines.push(String(args[0])) });
-    await rotateKeysTimer({ isPastDue: false, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, ctx);
+    await rotateKeysTimer({ isPastDue: false, scheduleStatus: { last: '', next: '', lastUpdated: '' } } as unknown as Timer, ctx);
     expect(lines.map((line) => (JSON.parse(line) as { key: string }).key)).toEqual(['sig', 'enc']);
   });
 

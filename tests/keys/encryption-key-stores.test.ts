@@ -133,7 +133,7 @@ describe('Key Vault', () => {
     const wrapped = wrapRsaOaep256(publicKeyOf(version), randomBytes(32));
     double.faults.forbid('unwrapKey');
     try {
-      const refusal = await store.unwrapKey(version.kid, wrapped).catch((error: unknown) => error as Error & { failure?: string });
+      const refusal = (await store.unwrapKey(version.kid, wrapped).then(() => new Error('unwrapped'), (error: unknown) => error)) as Error & { failure?: string };
       expect([refusal.failure, refusal.message]).toEqual(['forbidden', expect.stringContaining('Key Vault Crypto User')]);
     } finally {
       double.faults.forbid('unwrapKey', false);
