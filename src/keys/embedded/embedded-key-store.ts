@@ -1,5 +1,5 @@
 import { createPrivateKey, generateKeyPairSync, privateDecrypt, randomBytes, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { nowSeconds, type Clock } from '../../clock';
 import { algorithmSpec, isHmac, isKeyWrapAlgorithm, nodeSignatureOptions, rsaOaep256Options, type JwsAlgorithm, type KeyAlgorithm, type RsaKeySize } from '../../algorithms';
@@ -45,6 +45,7 @@ export class EmbeddedKeyStore<A extends KeyAlgorithm = JwsAlgorithm> implements 
   private readonly sealingKey: Buffer;
   private readonly versionsDir: string;
   private readonly privateKeys = new Map<string, KeyObject>();
+  private readonly parsed = new Map<string, { ino: number; mtimeMs: number; stored: StoredVersion }>();
 
   constructor(private readonly options: EmbeddedKeyStoreOptions<A>) {
     this.sealingKey = openAtRestKey(options.dir, options.secret);
@@ -194,8 +195,22 @@ export class EmbeddedKeyStore<A extends KeyAlgorithm = JwsAlgorithm> implements 
     return join(this.versionsDir, `${kid}.json`);
   }
 
+  /**
+   * A version as its file says now. Parsed files are kept with their inode and modification time:
+   * another process disabling a version replaces its file (write + rename: a new inode), and one
+   * stat call tells. Saves a read and a JSON parse per signature.
+   */
   private read(kid: string): StoredVersion {
-    if (!KID.test(kid) || !existsSync(this.path(kid))) throw new KeyStoreError('not_found', 'No such key version.');
+    const stat = KID.test(kid) ? statSync(this.path(kid), { throwIfNoEntry: false }) : undefined;
+    if (!stat) throw new KeyStoreError('not_found', 'No such key version.');
+    const cached = this.parsed.get(kid);
+    if (cached && cached.ino === stat.ino && cached.mtimeMs === stat.mtimeMs) return cached.stored;
+    const stored = this.readFile(kid);
+    this.parsed.set(kid, { ino: stat.ino, mtimeMs: stat.mtimeMs, stored });
+    return stored;
+  }
+
+  private readFile(kid: string): StoredVersion {
     const stored = readJson<StoredVersion>(this.path(kid), `Key version ${kid}`);
     // The folder decides the purpose: a signing version among encryption versions (or the reverse) is not ours to use.
     const samePurpose = isKeyWrapAlgorithm(stored.alg) === isKeyWrapAlgorithm(this.options.alg);

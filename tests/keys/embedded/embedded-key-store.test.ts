@@ -50,6 +50,17 @@ describe('embedded store at rest', () => {
     expect((await first.listVersions()).map((v) => v.kid).sort()).toEqual([version.kid, third.kid].sort());
   });
 
+  it('sees at once a version another process disabled, though it keeps parsed versions between signatures', async () => {
+    const dir = freshDir();
+    const signer = new EmbeddedKeyStore({ dir, alg: 'ES256', clock, secret: 'a long enough passphrase' });
+    const other = new EmbeddedKeyStore({ dir, alg: 'ES256', clock, secret: 'a long enough passphrase' });
+    const version = await signer.createVersion({ notBefore: CONTRACT_START_SECONDS });
+    await expect(signer.sign(version.kid, 'ES256', Buffer.from('header.payload'))).resolves.toHaveLength(64);
+    await other.disableVersion(version.kid);
+    const refusal: unknown = await signer.sign(version.kid, 'ES256', Buffer.from('header.payload')).catch((e: unknown) => e);
+    expect(isKeyStoreError(refusal) && refusal.failure).toBe('disabled');
+  });
+
   it('stops with a clear error on a wrong secret or a missing generated secret, never making new keys', async () => {
     const dir = freshDir();
     await new EmbeddedKeyStore({ dir, alg: 'RS256', clock, secret: 'the right passphrase!' }).createVersion({ notBefore: CONTRACT_START_SECONDS });
