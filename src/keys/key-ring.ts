@@ -18,6 +18,11 @@ export interface RingKey {
   readonly activeFrom: number;
   /** Unix seconds at which its successor took (or takes) over signing; undefined while it has none. */
   readonly activeUntil?: number;
+  /**
+   * Bumped whenever a refresh finds the version's `enabled` changed: whatever was concluded about
+   * this kid before (a verified-token cache entry) is stale from then on.
+   */
+  readonly generation: number;
 }
 
 export interface KeyRingOptions extends PhasePolicy {
@@ -104,8 +109,9 @@ export class KeyRing {
         const phased = windows.get(version.kid);
         const window = { activeFrom: phased?.activatesAt ?? version.created, activeUntil: phased?.retiresAt };
         const cached = this.keys.get(version.kid);
-        if (!cached || (isHmac(version.alg) && !cached.version.enabled && version.enabled)) this.keys.set(version.kid, await this.buildKey(version, window));
-        else this.keys.set(version.kid, { ...cached, version, ...window });
+        const generation = cached === undefined ? 0 : cached.version.enabled === version.enabled ? cached.generation : cached.generation + 1;
+        if (!cached || (isHmac(version.alg) && !cached.version.enabled && version.enabled)) this.keys.set(version.kid, await this.buildKey(version, { ...window, generation }));
+        else this.keys.set(version.kid, { ...cached, version, ...window, generation });
       }
       this.versions = listed;
       this.loadedAtMs = this.clock.nowMs();
@@ -118,7 +124,7 @@ export class KeyRing {
     }
   }
 
-  private async buildKey(version: KeyVersion, window: Pick<RingKey, 'activeFrom' | 'activeUntil'>): Promise<RingKey> {
+  private async buildKey(version: KeyVersion, window: Pick<RingKey, 'activeFrom' | 'activeUntil' | 'generation'>): Promise<RingKey> {
     const spec = algorithmSpec(version.alg);
     let key: KeyObject;
     if (isHmac(version.alg)) {
