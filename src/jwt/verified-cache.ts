@@ -17,7 +17,7 @@ import type { SignedPayload } from './verify';
  *   shapes in tests/jwt/verified-cache-memory.test.ts.
  * - A token is admitted the second time it is verified, not the first: a stream of distinct tokens
  *   (one-hit wonders) then costs a short string lookup each instead of a SHA-256 and an eviction.
- *   The "seen once" set keeps a few characters of each token's signature, never a token.
+ *   The "seen once" set keeps a number read from a few characters of each token's signature.
  */
 export interface VerifiedTokenCacheOptions {
   maxEntries: number;
@@ -54,8 +54,22 @@ export function weightOf(payloadJson: string): number {
   return ENTRY_OVERHEAD_BYTES + (wide ? BYTES_PER_WIDE_CHAR : BYTES_PER_CHAR) * payloadJson.length + BYTES_PER_JSON_VALUE * values;
 }
 
-/** The last characters of a token (of its signature): enough to tell tokens apart without hashing. */
-const TAIL_CHARS = 24;
+/**
+ * Characters at the end of a token (of its signature) read into a number: 30 bits, a small integer
+ * V8 keeps unboxed, that tell tokens apart without hashing. Two tokens sharing one cost a SHA-256
+ * more, or an admission one sighting early; the digest alone decides what is found.
+ */
+const TAIL_CHARS = 5;
+
+/**
+ * A number, not a `slice()`: V8 keeps a sliced string's whole parent alive, and the "seen once" set
+ * would then hold thousands of bearer tokens.
+ */
+function tailOf(token: string): number {
+  let tail = 0;
+  for (let i = Math.max(0, token.length - TAIL_CHARS); i < token.length; i += 1) tail = (tail << 6) | (token.charCodeAt(i) & 0x3f);
+  return tail;
+}
 
 export interface CachedVerification {
   readonly signed: SignedPayload;
@@ -63,9 +77,13 @@ export interface CachedVerification {
   readonly generation: number;
 }
 
+/** An entry, linked into the recency list (a Map used as a queue slows down: see `VerifiedTokenCache`). */
 interface Entry extends CachedVerification {
-  readonly tail: string;
+  readonly digest: string;
+  readonly tail: number;
   readonly weight: number;
+  newer: Entry | undefined;
+  older: Entry | undefined;
 }
 
 export interface CacheHit {
@@ -79,17 +97,26 @@ function deepFreeze(value: unknown): void {
   for (const member of Object.values(value)) deepFreeze(member);
 }
 
+/**
+ * Recency is a doubly linked list through the entries and "seen once" a ring of slots, both O(1):
+ * evicting the oldest key of a Map or Set (`keys().next()`) walks over the holes its earlier
+ * deletions left, which cost several microseconds per call once it is full (measured).
+ */
 export class VerifiedTokenCache {
-  /** Digest → entry, least recently used first (a Map keeps insertion order; a hit re-inserts). */
   private readonly entries = new Map<string, Entry>();
+  private newest: Entry | undefined;
+  private oldest: Entry | undefined;
   /** Tails of the cached tokens (with a count: distinct tokens may share one), checked before any hashing. */
-  private readonly cachedTails = new Map<string, number>();
-  /** Tails of tokens verified once and not cached yet, oldest first; as bounded as the entries. */
-  private readonly seenOnce = new Set<string>();
+  private readonly cachedTails = new Map<number, number>();
+  /** Tails of tokens verified once and not cached yet; `seenSlots` remembers the order to forget them in. */
+  private readonly seenOnce = new Set<number>();
+  private readonly seenSlots: Int32Array;
+  private seenNext = 0;
   private totalWeight = 0;
 
   constructor(readonly options: VerifiedTokenCacheOptions = DEFAULT_VERIFIED_CACHE) {
     if (!(options.maxEntries >= 1) || !(options.maxWeight >= 1) || !(options.maxTokenChars >= 1)) throw new RangeError('The verified-token cache needs maxEntries, maxWeight and maxTokenChars ≥ 1.');
+    this.seenSlots = new Int32Array(options.maxEntries).fill(-1);
   }
 
   get size(): number {
@@ -108,12 +135,14 @@ export class VerifiedTokenCache {
 
   /** The entry of exactly this token, if cached; it becomes the most recently used. */
   find(token: string): CacheHit | undefined {
-    if (!this.cachedTails.has(token.slice(-TAIL_CHARS))) return undefined;
+    if (!this.cachedTails.has(tailOf(token))) return undefined;
     const digest = digestOf(token);
     const entry = this.entries.get(digest);
     if (entry === undefined) return undefined;
-    this.entries.delete(digest);
-    this.entries.set(digest, entry);
+    if (entry !== this.newest) {
+      this.unlink(entry);
+      this.pushNewest(entry);
+    }
     return { digest, entry };
   }
 
@@ -124,10 +153,9 @@ export class VerifiedTokenCache {
    */
   admit(token: string, signed: SignedPayload, generation: number): void {
     if (!this.accepts(token)) return;
-    const tail = token.slice(-TAIL_CHARS);
+    const tail = tailOf(token);
     if (!this.seenOnce.delete(tail) && !this.cachedTails.has(tail)) {
-      this.seenOnce.add(tail);
-      if (this.seenOnce.size > this.options.maxEntries) this.seenOnce.delete(this.seenOnce.values().next().value as string);
+      this.rememberSeen(tail);
       return;
     }
     const weight = weightOf(signed.payloadJson);
@@ -135,10 +163,12 @@ export class VerifiedTokenCache {
     const digest = digestOf(token);
     this.remove(digest);
     deepFreeze(signed);
-    this.entries.set(digest, { signed, generation, tail, weight });
+    const entry: Entry = { digest, signed, generation, tail, weight, newer: undefined, older: undefined };
+    this.entries.set(digest, entry);
+    this.pushNewest(entry);
     this.totalWeight += weight;
     this.cachedTails.set(tail, (this.cachedTails.get(tail) ?? 0) + 1);
-    while (this.entries.size > this.options.maxEntries || this.totalWeight > this.options.maxWeight) this.remove(this.entries.keys().next().value as string);
+    while (this.oldest !== undefined && (this.entries.size > this.options.maxEntries || this.totalWeight > this.options.maxWeight)) this.remove(this.oldest.digest);
   }
 
   /** Drops an entry (its verdict turned, or its key changed). */
@@ -146,10 +176,35 @@ export class VerifiedTokenCache {
     this.remove(digest);
   }
 
+  private rememberSeen(tail: number): void {
+    const evicted = this.seenSlots[this.seenNext];
+    if (evicted >= 0) this.seenOnce.delete(evicted);
+    this.seenSlots[this.seenNext] = tail;
+    this.seenNext = (this.seenNext + 1) % this.seenSlots.length;
+    this.seenOnce.add(tail);
+  }
+
+  private pushNewest(entry: Entry): void {
+    entry.older = this.newest;
+    entry.newer = undefined;
+    if (this.newest) this.newest.newer = entry;
+    this.newest = entry;
+    this.oldest ??= entry;
+  }
+
+  private unlink(entry: Entry): void {
+    if (entry.newer) entry.newer.older = entry.older;
+    else this.newest = entry.older;
+    if (entry.older) entry.older.newer = entry.newer;
+    else this.oldest = entry.newer;
+    entry.newer = entry.older = undefined;
+  }
+
   private remove(digest: string): void {
     const entry = this.entries.get(digest);
     if (entry === undefined) return;
     this.entries.delete(digest);
+    this.unlink(entry);
     this.totalWeight -= entry.weight;
     const count = (this.cachedTails.get(entry.tail) ?? 1) - 1;
     if (count > 0) this.cachedTails.set(entry.tail, count);
