@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compiledRegistrations } from '../support/registrations';
 import { parseSchedule } from '../../devhost/schedule';
@@ -55,8 +55,9 @@ describe('function registrations (what Core Tools indexes)', () => {
     for (const timer of timers) expect(() => parseSchedule(String(timer.schedule))).not.toThrow();
   });
 
-  it('points package.json main at the compiled functions', () => {
+  it('points package.json main at the bundle of every function (scripts/bundle-app.mjs), which the build made', () => {
     const pkg = JSON.parse(readFileSync(join(APP_ROOT, 'package.json'), 'utf8')) as { main: string };
-    expect(pkg.main).toBe('dist/functions/*.js');
+    expect(pkg.main).toBe('dist/app/functions.js');
+    expect(existsSync(join(APP_ROOT, pkg.main))).toBe(true);
   });
 });
