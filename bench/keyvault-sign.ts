@@ -178,7 +178,7 @@ export async function runKeyVaultSignBench(latencyMs = 20, tokens = 1000): Promi
 }
 
 /** Node reads NODE_EXTRA_CA_CERTS only at start-up: re-run this script with the test CA trusted. */
-async function relaunchWithTestCa(): Promise<boolean> {
+export async function relaunchWithTestCa(): Promise<boolean> {
   const testCa = loadTestCaModule();
   await testCa.makeTestCa();
   if (testCa.isTestCaTrusted(process.env)) return false;

@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 import { benchSign } from './sign';
 import { benchVerify } from './verify';
 import { benchRevocation } from './revocation';
+import { benchHandlers } from './handlers';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -29,6 +30,16 @@ async function main(): Promise<void> {
   if (!only || only === 'revocation') {
     out('\n## Verify RS256 with revocation on vs off\n\n| implementation | ops/s | vs off |\n|---|---:|---:|');
     (await benchRevocation()).forEach(out);
+  }
+  if (!only || only === 'handlers') {
+    out('\n## The function handlers in process (the worker\'s own request, context and response objects; embedded store, RS256)\n');
+    (await benchHandlers()).forEach(out);
+  }
+  if (!only || only === 'throughput') {
+    out('\n## Sign throughput through the handler against the Key Vault double (20 ms latency; then its service limit)\n');
+    const run = spawnSync(process.execPath, [join(__dirname, 'keyvault-throughput.js'), '--markdown'], { encoding: 'utf8' });
+    out((run.stdout ?? '').trim());
+    if (run.status !== 0) throw new Error(`throughput bench failed: ${run.stderr ?? ''}`);
   }
   if (!only || only === 'keyvault') {
     out('\n## Sign through the Key Vault double (20 ms injected latency)\n');
