@@ -16,7 +16,7 @@ import type { SignedPayload } from './verify';
  *   bound of the heap it holds (`weightOf`), checked against measured heap for adversarial payload
  *   shapes in tests/jwt/verified-cache-memory.test.ts.
  * - A token is admitted the second time it is verified, not the first: a stream of distinct tokens
- *   (one-hit wonders) then costs a short string lookup each instead of a SHA-256 and an eviction.
+ *   (one-hit wonders) then costs a small-integer lookup each instead of a SHA-256 and an eviction.
  *   The "seen once" set keeps a number read from a few characters of each token's signature.
  */
 export interface VerifiedTokenCacheOptions {
@@ -39,8 +39,8 @@ const BYTES_PER_JSON_VALUE = 64;
 
 /**
  * An upper bound of the heap an entry holds: its fixed part (digest, tail, map slot, objects), the
- * payload text and what was parsed from it, at twice the room when any character is beyond
- * Latin-1 (V8 then stores two bytes a character), and for every JSON value (one per `:`, `,`, `[`
+ * payload text and what was parsed from it, with more room when any character is beyond Latin-1
+ * (V8 then stores two bytes a character), and for every JSON value (one per `:`, `,`, `[`
  * or `{`, and more where a string holds them) a property slot or array element.
  */
 export function weightOf(payloadJson: string): number {
