@@ -42,7 +42,7 @@ const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
  * module to azure-monitor.js. The requires stay where tsc put them (inside the functions that use them), so the
  * files load on first use.
  */
-function lazyFiles({ monitor }) {
+export function lazyFiles({ monitor }) {
   return {
     name: 'lazy-files',
     setup(builder) {
@@ -61,7 +61,8 @@ function lazyFiles({ monitor }) {
   };
 }
 
-const common = {
+/** The options every bundle is built with (tests build a synthetic entry with them). */
+export const BUNDLE_OPTIONS = {
   absWorkingDir: ROOT,
   bundle: true,
   platform: 'node',
@@ -90,9 +91,9 @@ export async function bundleApp({ root = ROOT } = {}) {
   const entry = entries.map((file) => `require('./dist/functions/${file}');`).join('\n');
   const sdk = `module.exports = { ${Object.entries(AZURE_SDK.members).map(([name, member]) => `${member}: require(${JSON.stringify(name)})`).join(', ')} };`;
   const builds = await Promise.all([
-    build({ ...common, stdin: { contents: entry, resolveDir: root, sourcefile: 'functions-entry.js', loader: 'js' }, outfile: join(out, 'functions.js'), plugins: [lazyFiles({ monitor: true })] }),
-    build({ ...common, stdin: { contents: sdk, resolveDir: root, sourcefile: 'azure-sdk-entry.js', loader: 'js' }, outfile: join(out, AZURE_SDK.file) }),
-    build({ ...common, entryPoints: [join(root, AZURE_MONITOR.module)], outfile: join(out, AZURE_MONITOR.file), plugins: [lazyFiles({ monitor: false })] }),
+    build({ ...BUNDLE_OPTIONS, stdin: { contents: entry, resolveDir: root, sourcefile: 'functions-entry.js', loader: 'js' }, outfile: join(out, 'functions.js'), plugins: [lazyFiles({ monitor: true })] }),
+    build({ ...BUNDLE_OPTIONS, stdin: { contents: sdk, resolveDir: root, sourcefile: 'azure-sdk-entry.js', loader: 'js' }, outfile: join(out, AZURE_SDK.file) }),
+    build({ ...BUNDLE_OPTIONS, entryPoints: [join(root, AZURE_MONITOR.module)], outfile: join(out, AZURE_MONITOR.file), plugins: [lazyFiles({ monitor: false })] }),
   ]);
   return builds.map((result) => result.metafile);
 }
