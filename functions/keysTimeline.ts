@@ -16,13 +16,14 @@ const SVG_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
 });
 
-/** GET /api/keys/timeline (admin): the key ring of GET /api/keys as an SVG timeline. */
+/** GET /api/keys/timeline (admin): the key rings of GET /api/keys as an SVG timeline, encryption key lanes below. */
 export const keysTimelineHandler = httpHandler('admin', async ({ services }) => {
-  await services.ring.ready();
+  await Promise.all([services.ring.ready(), services.encryption.ring.ready()]);
   const phased = services.ring.phases();
   const svg = renderKeyTimeline(phased, {
     now: nowSeconds(services.clock),
     nextRotation: nextRotationAt(phased, services.rotation.policy),
+    encryption: services.encryption.ring.phases(),
     title: `kv-jwt key ring · ${services.config.alg} · ${services.store.kind === 'keyvault' ? 'Azure Key Vault' : 'embedded key store'}`,
   });
   return { status: 200, body: svg, headers: SVG_HEADERS };

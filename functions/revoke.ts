@@ -1,5 +1,5 @@
 import { app } from '@azure/functions';
-import { audit, hashSubject } from '../src/audit';
+import { audit } from '../src/audit';
 import { mayRevoke } from '../src/auth/caller';
 import { ServiceError } from '../src/errors';
 import { readStringField } from '../src/http/body';
@@ -12,6 +12,7 @@ import './shared/startup';
  * or is addressed to one of the audiences it may verify. Anything else (another caller's token,
  * unknown, expired, forged) is also answered 200 with no effect, as RFC 7009 §2.2 asks for a token
  * the server does not recognise for this client, so the endpoint reveals nothing about tokens.
+ * A JWE is opened first (as /api/verify does) and the signed token inside is what gets revoked.
  */
 export const revokeHandler = httpHandler('revoke', async ({ request, services, caller }) => {
   const { config } = services;
@@ -21,11 +22,13 @@ export const revokeHandler = httpHandler('revoke', async ({ request, services, c
   if (!services.revocationService) {
     throw new ServiceError('revocation_unavailable', 'No revocation store is configured (AzureWebJobsStorage or REVOCATION_TABLE_URL).', { retryAfterSeconds: 60 });
   }
-  const result = await services.verifier.verifyLocally(token);
+  const opened = await services.encryption.open(token);
+  const result = opened.active === false ? opened : await services.verifier.verifyLocally(opened.token);
   const claims = result.active ? result.claims : undefined;
   if (claims && mayRevoke(caller, claims, config.audiences) && typeof claims.jti === 'string' && typeof claims.exp === 'number') {
     await services.revocationService.revokeToken(claims.jti, claims.exp + Math.ceil(config.clockSkewMs / 1000), caller.id);
-    audit(services.logger, { operation: 'revoke', outcome: 'success', caller: caller.id, kid: result.kid, jti: claims.jti, subHash: hashSubject(claims.sub) });
+    services.metrics.revoked({ kind: 'token' });
+    audit(services.logger, { operation: 'revoke', outcome: 'success', caller: caller.id, kid: result.kid, jti: claims.jti, subHash: services.hashSubject(claims.sub) });
   } else {
     audit(services.logger, { operation: 'revoke', outcome: 'failure', caller: caller.id, kid: result.kid, code: result.active ? 'not_this_callers_token' : result.error });
   }

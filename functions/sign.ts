@@ -1,18 +1,27 @@
 import { app } from '@azure/functions';
-import { audit, hashSubject } from '../src/audit';
+import { audit } from '../src/audit';
+import { bindingMethod } from '../src/binding/confirmation';
+import { signBinding } from '../src/binding/sign-binding';
 import { requireJsonObject } from '../src/http/body';
 import { signToken } from '../src/jwt/sign';
 import { httpHandler, json, readBody } from './shared/http';
 import './shared/startup';
 
-/** POST /api/sign `{ claims, ttlSeconds? }` → `{ token, kid, alg, jti, issuedAt, expiresAt }`. */
+/**
+ * POST /api/sign `{ claims, ttlSeconds?, client_certificate?, dpop?, encrypt? }` → `{ token, kid, alg,
+ * jti, issuedAt, expiresAt }`. A certificate, a DPoP proof or `claims.cnf` binds the token (`cnf`);
+ * with `"encrypt": true` the token is a JWE around the signed JWT and `encryption` names its key.
+ */
 export const signHandler = httpHandler('sign', async ({ request, services, caller }) => {
   const { config } = services;
   const body = requireJsonObject(await readBody(request, config.limits.maxBodyBytes));
   const permissions = caller.permissions;
+  // The encryption plan first: a bad `encrypt` or a policy refusal answers before a DPoP proof is spent.
+  const sealing = await services.encryption.plan({ encrypt: body.encrypt, claims: body.claims }, permissions);
+  const bound = await signBinding(body, permissions.binding, services.binding);
   const allowedAudiences = config.audiences.filter((aud) => permissions.audiences.includes(aud));
   const signed = await signToken(
-    { claims: body.claims, ttlSeconds: body.ttlSeconds, authorizedParty: caller.id },
+    { claims: bound.claims, ttlSeconds: body.ttlSeconds, authorizedParty: caller.id, cnf: bound.confirmation },
     {
       issuer: config.issuer,
       audiences: allowedAudiences,
@@ -24,16 +33,18 @@ export const signHandler = httpHandler('sign', async ({ request, services, calle
     },
     services,
   );
-  const claims = body.claims as Record<string, unknown>;
+  const claims = bound.claims as Record<string, unknown>;
   audit(services.logger, {
     operation: 'sign',
     outcome: 'success',
     caller: caller.id,
     kid: signed.kid,
     jti: signed.jti,
-    subHash: hashSubject(claims.sub),
+    subHash: services.hashSubject(claims.sub),
+    ...(bound.confirmation ? { detail: `bound:${bindingMethod(bound.confirmation)}` } : {}),
   });
-  return json(200, signed);
+  services.metrics.tokenSigned({ alg: signed.alg, caller: caller.id });
+  return json(200, sealing ? await sealing.seal(signed) : signed);
 });
 
 app.http('sign', { methods: ['POST'], route: 'sign', authLevel: 'anonymous', handler: signHandler });

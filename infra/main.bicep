@@ -76,6 +76,12 @@ param jwtKeySize int = 2048
 @description('Signing key name in Key Vault (JWT_KEY_NAME).')
 param keyName string = 'jwt-signing'
 
+@description('Encryption key name in Key Vault (JWT_ENCRYPTION_KEY_NAME): RSA-OAEP-256, wrapKey/unwrapKey only, rotated by the app like the signing key.')
+param encryptionKeyName string = 'jwt-encryption'
+
+@description('The Key Vault key the app derives the key of its audit hashes from (AUDIT_KEY_NAME).')
+var auditKeyName = 'kv-jwt-audit'
+
 @description('Audience of the tokens call-api-with-token asks for and sends downstream. Only ever signed.')
 param downstreamAudience string = 'api://orders'
 
@@ -97,9 +103,20 @@ param restrictNetworkAccess bool = false
 @description('With restrictNetworkAccess: extra CIDRs allowed (e.g. verifiers that read the JWKS directly).')
 param publicVerifierCidrs array = []
 
+@description('ROTATION_SCHEDULE: when the rotateKeys timer runs (6-field NCRONTAB, UTC).')
 param rotationSchedule string = '0 0 * * * *'
+
+@description('ROTATION_INTERVAL (ISO 8601 in years, months, days, hours, minutes, seconds; a year is 365 days and a month 30, as the app reads them; no weeks).')
 param rotationInterval string = 'P90D'
+
+@description('ROTATION_PROPAGATION, in the same form as rotationInterval.')
 param rotationPropagation string = 'P2D'
+
+@description('No rotateKeys run for this long raises "rotation timer not running": about three periods of rotationSchedule.')
+param rotationTimerSilence string = 'PT3H'
+
+@description('ALERT_EMAIL: where the alert rules email (a team mailbox or distribution list). Empty: the rules are deployed without an action group; they fire in Azure Monitor and email nobody.')
+param alertEmail string = ''
 
 // Names. azd environment names may hold - _ . ( ); storage accounts take only lowercase letters and digits
 // (3-24), vaults letters, digits and single hyphens (3-24, starting with a letter), sites letters, digits and
@@ -123,6 +140,10 @@ var extraAudiences = filter(map(split(extraJwtAudiences, ','), audience => trim(
 var jwtAudiences = join(union(distinctAudiences, extraAudiences), ',')
 
 var createRegistration = empty(functionAppClientId)
+
+// The alert rules compare ages in seconds; the app reads the same ISO 8601 settings the same way.
+var rotationIntervalSeconds = dateTimeToEpoch(dateTimeAdd('1970-01-01T00:00:00Z', rotationInterval))
+var rotationPropagationSeconds = dateTimeToEpoch(dateTimeAdd('1970-01-01T00:00:00Z', rotationPropagation))
 
 resource resourceGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: resourceGroupName
@@ -168,6 +189,8 @@ module vault 'modules/keyvault.bicep' = {
     keyName: keyName
     jwtAlg: jwtAlg
     jwtKeySize: jwtKeySize
+    auditKeyName: auditKeyName
+    encryptionKeyName: encryptionKeyName
   }
 }
 
@@ -226,8 +249,11 @@ module functionSettings 'modules/function-settings.bicep' = {
     appInsightsConnectionString: monitoring.outputs.connectionString
     storageAccountName: storage.outputs.name
     revocationTableName: storage.outputs.revocationTableName
+    dpopReplayTableName: storage.outputs.dpopReplayTableName
     keyVaultUri: vault.outputs.uri
     keyName: keyName
+    auditKeyName: auditKeyName
+    encryptionKeyName: encryptionKeyName
     jwtAlg: jwtAlg
     jwtKeySize: jwtKeySize
     jwtAudiences: jwtAudiences
@@ -248,10 +274,28 @@ module roles 'modules/role-assignments.bicep' = {
     deployerPrincipalType: principalType
     vaultName: vault.outputs.name
     keyName: keyName
+    auditKeyName: auditKeyName
+    encryptionKeyName: encryptionKeyName
     isHmac: isHmac
     storageAccountName: storage.outputs.name
     revocationTableName: storage.outputs.revocationTableName
+    dpopReplayTableName: storage.outputs.dpopReplayTableName
     appInsightsName: monitoring.outputs.appInsightsName
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: resourceGroup
+  params: {
+    name: nameStem
+    location: location
+    tags: tags
+    appInsightsName: monitoring.outputs.appInsightsName
+    alertEmail: alertEmail
+    rotationIntervalSeconds: rotationIntervalSeconds
+    rotationPropagationSeconds: rotationPropagationSeconds
+    rotationTimerSilence: rotationTimerSilence
   }
 }
 

@@ -105,3 +105,45 @@ export function signatureLengthOf(alg: JwsAlgorithm, key: KeyObject): number {
   if (fixed !== undefined) return fixed;
   return Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
 }
+
+/**
+ * JWE (RFC 7516/7518) for nested tokens: the one key-management algorithm this service's
+ * encryption key does (RSAES-OAEP with SHA-256 and MGF1-SHA-256, RFC 7518 §4.3; Key Vault's
+ * `RSA-OAEP-256` wrapKey/unwrapKey) and the content encryptions it reads. RSA1_5 (Bleichenbacher),
+ * RSA-OAEP (SHA-1), `dir`, AES key wrap, PBES2 (its p2c is a denial-of-service lever) and ECDH-ES
+ * are never accepted.
+ */
+export const KEY_WRAP_ALGORITHM = 'RSA-OAEP-256' as const;
+export type KeyWrapAlgorithm = typeof KEY_WRAP_ALGORITHM;
+/** What a key version is for: a JWS algorithm (signing key) or the key-wrap algorithm (encryption key). */
+export type KeyAlgorithm = JwsAlgorithm | KeyWrapAlgorithm;
+
+export function isKeyWrapAlgorithm(value: unknown): value is KeyWrapAlgorithm {
+  return value === KEY_WRAP_ALGORITHM;
+}
+
+/** AES-GCM content encryption (RFC 7518 §5.3): key length in bytes; the IV is 96 bits, the tag 128. */
+export const CONTENT_ENCRYPTION = {
+  A128GCM: { keyLength: 16, cipher: 'aes-128-gcm' },
+  A256GCM: { keyLength: 32, cipher: 'aes-256-gcm' },
+} as const;
+export type ContentEncryption = keyof typeof CONTENT_ENCRYPTION;
+/** What this service encrypts with; A128GCM is only read (a partner's choice). */
+export const ISSUED_CONTENT_ENCRYPTION: ContentEncryption = 'A256GCM';
+export const GCM_IV_LENGTH = 12;
+export const GCM_TAG_LENGTH = 16;
+
+export function isContentEncryption(value: unknown): value is ContentEncryption {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(CONTENT_ENCRYPTION, value);
+}
+
+/** crypto.privateDecrypt / publicEncrypt options for RSA-OAEP-256 (OAEP with SHA-256 and MGF1-SHA-256). */
+export function rsaOaep256Options(key: KeyObject): { key: KeyObject; padding: number; oaepHash: 'sha256' } {
+  return { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' };
+}
+
+/**
+ * Asymmetric JWS algorithms a DPoP proof may use (RFC 9449 §4.3 step 5): never none, never HMAC.
+ * Discovery advertises the same list (dpop_signing_alg_values_supported).
+ */
+export const DPOP_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512', 'EdDSA', 'Ed25519'] as const;

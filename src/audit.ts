@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 
 /** Operations that produce one audit event each. */
 export type AuditOperation = 'sign' | 'verify' | 'revoke' | 'rotate' | 'auth';
@@ -9,7 +9,7 @@ export interface AuditEvent {
   caller?: string;
   kid?: string;
   jti?: string;
-  /** sha-256 of `sub`, truncated: correlates events without logging who the subject is. */
+  /** A keyed hash of `sub` (see SubjectHasher): correlates events without logging who the subject is. */
   subHash?: string;
   code?: string;
   detail?: string;
@@ -36,9 +36,17 @@ export const consoleLogger: Logger = {
 
 export const silentLogger: Logger = { log: () => undefined };
 
-export function hashSubject(sub: unknown): string | undefined {
-  if (typeof sub !== 'string') return undefined;
-  return createHash('sha256').update(sub).digest('base64url').slice(0, 16);
+/** Turns a subject into the `subHash` of audit events; undefined for a missing or non-string subject. */
+export type SubjectHasher = (sub: unknown) => string | undefined;
+
+/**
+ * HMAC-SHA-256 of the subject under a per-deployment key (from Key Vault in Azure, from the
+ * embedded store locally), truncated to 128 bits. An unkeyed hash of a subject can be reversed with
+ * a dictionary of likely subjects (e-mail addresses, employee ids) by anyone who reads the logs;
+ * this one only by someone who also holds the key.
+ */
+export function keyedSubjectHasher(key: Buffer): SubjectHasher {
+  return (sub) => (typeof sub === 'string' ? createHmac('sha256', key).update(sub).digest('base64url').slice(0, 22) : undefined);
 }
 
 export function audit(logger: Logger, event: AuditEvent): void {

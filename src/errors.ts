@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
   invalid_claims: 400,
   reserved_claim: 400,
   invalid_ttl: 400,
+  invalid_dpop_proof: 400, // a DPoP proof sent to sign failed a check of RFC 9449 §4.3 (the message says which)
   // 401 / 403: who is calling
   unauthorized: 401,
   forbidden: 403,
@@ -17,6 +18,8 @@ export const ERROR_STATUS = {
   ttl_not_allowed: 403,
   claim_not_allowed: 403,
   loopback_only: 403,
+  binding_required: 403, // the caller's policy says its tokens must be bound (a certificate or a DPoP key)
+  encryption_required: 403, // the caller's policy says its tokens for this audience must be encrypted
   // other client errors
   not_found: 404,
   method_not_allowed: 405,
@@ -28,6 +31,7 @@ export const ERROR_STATUS = {
   key_store_forbidden: 503,
   no_active_key: 503,
   revocation_unavailable: 503,
+  replay_cache_unavailable: 503, // the shared DPoP replay table could not be asked: a proof is never taken unchecked
   internal_error: 500,
 } as const;
 

@@ -64,13 +64,17 @@ function guardLocalMode(services: Services, request: HttpRequest): void {
 /** A route for callers allowed `operation` (authenticated and authorized before the handler runs). */
 export function httpHandler(operation: Operation, handler: (input: CallerInput) => Promise<HttpResponseInit>): HttpFunction {
   return async (request, context) => {
+    let services: Services | undefined;
     try {
-      const services = await getServices();
+      services = await getServices();
       guardLocalMode(services, request);
       const caller = await authorize(services, request, context, operation);
       return await handler({ request, context, services, caller });
     } catch (error: unknown) {
-      return failure(context, error);
+      const answer = failure(context, error);
+      // Sign failures are counted by code (the alerts watch the 5xx ones); a success is counted by the handler.
+      if (operation === 'sign' && services) services.metrics.signFailed({ alg: services.config.alg, code: toServiceError(error).code });
+      return answer;
     }
   };
 }

@@ -3,7 +3,11 @@
 // already writes (structured log lines in `traces`, function invocations in `requests`) and the
 // OpenTelemetry metrics in `customMetrics` (src/telemetry/metrics.ts, exported once
 // APPLICATIONINSIGHTS_CONNECTION_STRING is set), so the rules work before and after the metrics are
-// wired. README "Runbook" says what each alert means and what to do.
+// wired. README "Alerts and runbook" says what each alert means and what to do.
+//
+// Counts are sum(itemCount), not count(): host.json samples traces (adaptive sampling keeps one line
+// for several and says how many in itemCount); requests are excluded from sampling and metrics are
+// never sampled (their itemCount is 1).
 param name string
 param location string
 param tags object
@@ -11,7 +15,7 @@ param tags object
 @description('Name of the Application Insights component the function app writes to (monitoring.bicep output).')
 param appInsightsName string
 
-@description('Where alerts are emailed (a team mailbox or distribution list).')
+@description('Where alerts are emailed (a team mailbox or distribution list). Empty: no action group; the rules still fire and show in Azure Monitor.')
 param alertEmail string
 
 @description('ROTATION_INTERVAL in seconds (P90D = 7776000).')
@@ -36,7 +40,9 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
 }
 
-resource operators 'Microsoft.Insights/actionGroups@2023-01-01' = {
+var emailOperators = !empty(alertEmail)
+
+resource operators 'Microsoft.Insights/actionGroups@2023-01-01' = if (emailOperators) {
   name: 'ag-${name}'
   location: 'global'
   tags: tags
@@ -64,46 +70,50 @@ let lateAfter = {0} - {1} + max_of({1}, 60);
 union
   (customMetrics
     | where name == 'kvjwt.ring.active_key.age' and tostring(customDimensions['kvjwt.successor']) == 'none' and value > lateAfter
-    | project reason = 'no successor announced in time'),
+    | project reason = 'no successor announced in time', itemCount),
   (customMetrics
     | where name == 'kvjwt.ring.keys' and tostring(customDimensions['kvjwt.key.phase']) == 'active' and value < 1
-    | project reason = 'no active key'),
+    | project reason = 'no active key', itemCount),
   (customMetrics
     | where name == 'kvjwt.rotations' and tostring(customDimensions['kvjwt.outcome']) == 'failed'
-    | project reason = strcat('rotation failed: ', tostring(customDimensions['error.type']))),
+    | project reason = strcat('rotation failed: ', tostring(customDimensions['error.type'])), itemCount),
   (requests
     | where name == 'rotateKeys' and success == false
-    | project reason = 'rotateKeys invocation failed'),
+    | project reason = 'rotateKeys invocation failed', itemCount),
   ({2}
     | where event == 'audit.rotate' and tostring(line.outcome) == 'failure'
-    | project reason = strcat('rotation failed: ', tostring(line.code)))
-| summarize evidence = count() by reason
+    | project reason = strcat('rotation failed: ', tostring(line.code)), itemCount)
+| summarize evidence = sum(itemCount) by reason
 ''', string(rotationIntervalSeconds), string(rotationPropagationSeconds), logLines)
 
 // The timer itself stopped: no rotateKeys invocation at all in the window.
 var rotationTimerSilentQuery = '''
 requests
 | where name == 'rotateKeys'
-| summarize runs = count()
+| summarize runs = sum(itemCount)
 '''
 
-// Key Vault throttling and errors: failed attempts from the metric (each retry counts), and ring
-// refreshes that failed (logged today, before the metrics are wired).
+// Key Vault throttling and errors: failed attempts from the metric (each retry counts; a histogram
+// row's valueCount is its number of attempts), and ring refreshes that failed (logged today, before
+// the metrics are wired). A 401 is left out: the SDK's first request to a vault goes without a token
+// on purpose and is answered 401 with the challenge (each new client, each instance start); a real
+// identity problem shows as 403, as failed refreshes and as sign failures.
 var keyVaultErrorsQuery = format('''
 union
   (customMetrics
     | where name == 'kvjwt.keyvault.call.duration' and tostring(customDimensions['kvjwt.outcome']) != 'ok'
+    | where tostring(customDimensions['http.response.status_code']) != '401'
     | project outcome = tostring(customDimensions['kvjwt.outcome']), attempts = toreal(valueCount)),
   ({0}
     | where event == 'keyring.refresh_failed'
-    | project outcome = 'ring refresh failed', attempts = 1.0)
+    | project outcome = 'ring refresh failed', attempts = toreal(itemCount))
 | summarize attempts = sum(attempts) by outcome
 ''', logLines)
 
 // Sign failures the caller can do nothing about (5xx codes). The metric and the request.failed log
 // line count the same failures: the larger of the two is taken, so nothing is counted twice.
 var signFailuresQuery = format('''
-let serverSide = dynamic(['key_store_unavailable', 'key_store_forbidden', 'no_active_key', 'revocation_unavailable', 'internal_error']);
+let serverSide = dynamic(['key_store_unavailable', 'key_store_forbidden', 'no_active_key', 'revocation_unavailable', 'replay_cache_unavailable', 'internal_error']);
 union
   (customMetrics
     | where name == 'kvjwt.sign.failures'
@@ -114,7 +124,7 @@ union
     | where event == 'request.failed' and tostring(line.function) == 'sign'
     | extend code = tostring(line.code)
     | where code in (serverSide)
-    | summarize failures = todouble(count()) by code)
+    | summarize failures = toreal(sum(itemCount)) by code)
 | summarize failures = max(failures) by code
 ''', logLines)
 
@@ -124,14 +134,14 @@ var revocationUnreachableQuery = format('''
 union
   (customMetrics
     | where name == 'kvjwt.revocation.view.age' and value > {0}
-    | project evidence = 'revocation view stale'),
+    | project evidence = 'revocation view stale', itemCount),
   ({1}
     | where event == 'revocation.start_failed'
-    | project evidence = 'revocation store unreachable at start-up'),
+    | project evidence = 'revocation store unreachable at start-up', itemCount),
   ({1}
     | where event == 'request.failed' and tostring(line.code) == 'revocation_unavailable'
-    | project evidence = 'revocation_unavailable answered')
-| summarize hits = count() by evidence
+    | project evidence = 'revocation_unavailable answered', itemCount)
+| summarize hits = sum(itemCount) by evidence
 ''', string(revocationStaleSeconds), logLines)
 
 var rules = [
@@ -240,7 +250,7 @@ resource alertRules 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
       }
       autoMitigate: true
       actions: {
-        actionGroups: [operators.id]
+        actionGroups: emailOperators ? [operators.id] : []
         customProperties: {
           runbook: 'README.md#alerts-and-runbook'
         }
@@ -249,5 +259,5 @@ resource alertRules 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
   }
 ]
 
-output actionGroupId string = operators.id
+output actionGroupId string = emailOperators ? operators.id : ''
 output alertRuleNames array = [for (rule, i) in rules: alertRules[i].name]

@@ -14,8 +14,11 @@ param deployerPrincipalId string = ''
 param appInsightsConnectionString string
 param storageAccountName string
 param revocationTableName string
+param dpopReplayTableName string
 param keyVaultUri string
 param keyName string
+param auditKeyName string
+param encryptionKeyName string
 param jwtAlg string
 param jwtKeySize int
 @description('JWT_AUDIENCES, comma-separated: every audience any caller may receive.')
@@ -70,6 +73,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     KEY_VAULT_URL: keyVaultUri
     KEY_VAULT_CREATE_KEY: isHmac ? 'true' : 'false'
     JWT_KEY_NAME: keyName
+    AUDIT_KEY_NAME: auditKeyName
+    JWT_ENCRYPTION_KEY_NAME: encryptionKeyName
     JWT_ALG: jwtAlg
     JWT_KEY_SIZE: string(jwtKeySize)
     JWT_AUDIENCES: jwtAudiences
@@ -87,6 +92,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     CALLER_POLICY: string(callerPolicy)
     REVOCATION_TABLE_URL: 'https://${storageAccountName}.table.${environment().suffixes.storage}'
     REVOCATION_TABLE_NAME: revocationTableName
+    DPOP_REPLAY_TABLE_NAME: dpopReplayTableName
   }
 }
 

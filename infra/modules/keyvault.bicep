@@ -10,6 +10,10 @@ param keyName string
 param jwtAlg string
 @description('RSA modulus bits of the signing key (ignored for EC and HMAC); the app reads the same value as JWT_KEY_SIZE.')
 param jwtKeySize int
+@description('The key the app derives the key of its audit hashes from (AUDIT_KEY_NAME): signed with, never rotated.')
+param auditKeyName string
+@description('The key tokens are encrypted to (JWT_ENCRYPTION_KEY_NAME): wrapKey/unwrapKey only, rotated by the app.')
+param encryptionKeyName string
 
 var isHmac = startsWith(jwtAlg, 'HS')
 var isEc = startsWith(jwtAlg, 'ES')
@@ -41,6 +45,36 @@ resource signingKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' = if (!isHmac) {
     keySize: isEc ? null : jwtKeySize
     curveName: isEc ? curves[jwtAlg] : null
     keyOps: ['sign', 'verify']
+    attributes: { enabled: true, exportable: false }
+  }
+}
+
+// The audit-hash key (src/keys/keyvault/audit-key.ts): the app signs a fixed label with it (RS256 is deterministic)
+// to derive the HMAC key of the subject hashes in its audit log. It never rotates: a new one would break the
+// correlation of old and new events. Also in HMAC mode: it is a Key Vault key either way.
+resource auditKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' = {
+  parent: vault
+  name: auditKeyName
+  tags: { purpose: 'audit-hash', origin: 'bicep' }
+  properties: {
+    kty: 'RSA'
+    keySize: 2048
+    keyOps: ['sign', 'verify']
+    attributes: { enabled: true, exportable: false }
+  }
+}
+
+// The encryption key (src/jwe, "encrypt": true): RSA of JWT_KEY_SIZE bits, RSA-OAEP-256, wrapKey/unwrapKey only —
+// it can not sign. Like the signing key it has no Key Vault rotation policy: the rotateKeys timer rotates it on the
+// same lifecycle. Also in HMAC mode: the encryption key is a Key Vault key either way.
+resource encryptionKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' = {
+  parent: vault
+  name: encryptionKeyName
+  tags: { alg: 'RSA-OAEP-256', origin: 'bicep' }
+  properties: {
+    kty: 'RSA'
+    keySize: jwtKeySize
+    keyOps: ['wrapKey', 'unwrapKey']
     attributes: { enabled: true, exportable: false }
   }
 }

@@ -1,4 +1,4 @@
-// Host storage, deployment package container and the revocation table. No shared keys: every
+// Host storage, deployment package container, the revocation table and the DPoP replay table. No shared keys: every
 // client (the host, azd deploy, the revocation store) uses Microsoft Entra identities.
 @description('3-24 lowercase letters and digits (main.bicep builds it so for any azd environment name).')
 param name string
@@ -7,6 +7,8 @@ param tags object
 
 var deploymentContainerName = 'app-package'
 var revocationTableName = 'revocations'
+// Proof ids (jti) of DPoP proofs already seen, shared by every instance (src/binding/table-replay-cache.ts).
+var dpopReplayTableName = 'dpopjti'
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -43,6 +45,13 @@ resource revocationTable 'Microsoft.Storage/storageAccounts/tableServices/tables
   name: revocationTableName
 }
 
+resource dpopReplayTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: dpopReplayTableName
+}
+
 output name string = account.name
 output deploymentContainerName string = deploymentContainer.name
-output revocationTableName string = revocationTable.name
+// The tables' own names: `.name` of a child resource is its full name (account/default/table).
+output revocationTableName string = revocationTableName
+output dpopReplayTableName string = dpopReplayTableName

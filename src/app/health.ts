@@ -29,12 +29,26 @@ export function signingKeyCheck(services: Services): HealthCheck {
   return { status: 'ok', kid: active.version.kid, alg: active.version.alg, activeSince: new Date(active.activatesAt * 1000).toISOString() };
 }
 
+/**
+ * The key tokens are encrypted to. Without an active one the service still signs and verifies
+ * plain tokens (degraded, not down): only `"encrypt": true` answers 503, and the other versions still open JWEs.
+ */
+export function encryptionKeyCheck(services: Services): HealthCheck {
+  const ring = services.encryption.ring.health();
+  const active = services.encryption.ring.current();
+  if (!ring.loaded || !active) return { status: 'warning', detail: 'No active encryption key: "encrypt": true answers 503.', lastError: ring.lastError };
+  const since = new Date(active.activeFrom * 1000).toISOString();
+  if (ring.lastError) return { status: 'warning', kid: active.version.kid, activeSince: since, lastError: ring.lastError, detail: 'Serving cached encryption keys; the last refresh failed.' };
+  return { status: 'ok', kid: active.version.kid, alg: active.version.alg, activeSince: since };
+}
+
 export function revocationCheck(services: Services): HealthCheck {
   const service = services.revocationService;
   if (!service) return { status: 'ok', detail: 'No revocation store configured.' };
   const health = service.health();
+  // Not ready means verification answers 503 (fail closed); a failed sync within the bound is a warning.
   return {
-    status: health.ready ? 'ok' : 'warning',
+    status: !health.ready ? 'failing' : health.detail?.includes('storage error') ? 'warning' : 'ok',
     stalenessSeconds: health.stalenessMs === undefined ? undefined : Math.round(health.stalenessMs / 1000),
     detail: health.detail,
   };
@@ -46,6 +60,9 @@ export const defaultContributors: Record<string, HealthContributor> = {
   revocation: revocationCheck,
   rotation: (services) =>
     rotationCheck({ phased: services.ring.phases(), policy: services.config.rotation.policy, status: services.rotation.status, now: nowSeconds(services.clock) }),
+  encryptionKey: encryptionKeyCheck,
+  encryptionRotation: ({ encryption, clock }) =>
+    rotationCheck({ phased: encryption.ring.phases(), policy: encryption.rotation.policy, status: encryption.rotation.status, now: nowSeconds(clock) }),
 };
 
 export async function buildHealthReport(

@@ -4,6 +4,13 @@ import { parseDurationMs } from './duration';
 export const OPERATIONS = ['sign', 'verify', 'revoke', 'admin'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
+/**
+ * Whether this caller's tokens must be bound to a client certificate or a DPoP key (RFC 8705 /
+ * RFC 9449): with "required" it can not be talked into issuing a bearer token.
+ */
+export const BINDING_POLICIES = ['optional', 'required'] as const;
+export type BindingPolicy = (typeof BINDING_POLICIES)[number];
+
 /** What one caller (by Entra object id) may do. */
 export interface CallerPermissions {
   operations: readonly Operation[];
@@ -18,6 +25,13 @@ export interface CallerPermissions {
   maxTtlMs?: number;
   /** Claim names this caller may set besides aud/sub/nbf; empty means only those. */
   claims: readonly string[];
+  /** "required": every token it signs carries `cnf`. Undefined means "optional". */
+  binding?: BindingPolicy;
+  /**
+   * Tokens this caller must have encrypted (`"encrypt": true` on /api/sign): every one (`'all'`,
+   * from `"encrypt": "required"`) or those for these audiences. Undefined: encryption is the caller's choice.
+   */
+  encryptionRequiredFor?: 'all' | readonly string[];
 }
 
 export type CallerPolicy = ReadonlyMap<string, CallerPermissions>;
@@ -32,9 +46,18 @@ function stringArray(value: unknown, where: string): string[] {
   return value;
 }
 
+/** `"encrypt"`: "required" (every token), "optional" (the default), or the audiences whose tokens must be encrypted. */
+function encryptionRule(value: unknown, oid: string): CallerPermissions['encryptionRequiredFor'] {
+  if (value === undefined || value === 'optional') return undefined;
+  if (value === 'required') return 'all';
+  if (Array.isArray(value)) return stringArray(value, `${oid}.encrypt`);
+  throw new ConfigError(SETTING, `${oid}.encrypt must be "required", "optional" or an array of audiences whose tokens must be encrypted.`);
+}
+
 /**
  * CALLER_POLICY is a JSON object: { "<oid>": { "operations": [...], "audiences": [...],
- * "verifyAudiences": [...], "maxTtl": "PT1H", "claims": [...] } }. Unknown callers get nothing.
+ * "verifyAudiences": [...], "maxTtl": "PT1H", "claims": [...], "binding": "required",
+ * "encrypt": "required" } }. Unknown callers get nothing.
  */
 export function parseCallerPolicy(raw: string | undefined): CallerPolicy {
   const policy = new Map<string, CallerPermissions>();
@@ -68,12 +91,18 @@ export function parseCallerPolicy(raw: string | undefined): CallerPolicy {
       }
     }
     const audiences = stringArray(e.audiences, `${oid}.audiences`);
+    if (e.binding !== undefined && !(BINDING_POLICIES as readonly unknown[]).includes(e.binding)) {
+      throw new ConfigError(SETTING, `${oid}.binding must be one of ${BINDING_POLICIES.join(', ')}.`);
+    }
+    const encryptionRequiredFor = encryptionRule(e.encrypt, oid);
     policy.set(oid.toLowerCase(), {
       operations: operations as Operation[],
       audiences,
       verifyAudiences: e.verifyAudiences === undefined ? audiences : stringArray(e.verifyAudiences, `${oid}.verifyAudiences`),
       maxTtlMs,
       claims: stringArray(e.claims, `${oid}.claims`),
+      binding: e.binding as BindingPolicy | undefined,
+      ...(encryptionRequiredFor === undefined ? {} : { encryptionRequiredFor }),
     });
   }
   return policy;

@@ -1,6 +1,7 @@
-import { isHmac, isSupportedAlgorithm, RSA_KEY_SIZES, SUPPORTED_ALGORITHMS, type JwsAlgorithm, type RsaKeySize } from '../algorithms';
+import { isHmac, isSupportedAlgorithm, KEY_WRAP_ALGORITHM, RSA_KEY_SIZES, SUPPORTED_ALGORITHMS, type JwsAlgorithm, type KeyWrapAlgorithm, type RsaKeySize } from '../algorithms';
 import { ConfigError } from '../errors';
 import { parseCallerPolicy, type CallerPolicy } from './caller-policy';
+import { readAudienceJwks } from './encryption-settings';
 import { duration, flag, httpsUrl, isLoopbackHost, oneOf, text, type Environment } from './readers';
 
 export type { Environment } from './readers';
@@ -17,6 +18,8 @@ export interface AppConfig {
   runningInAzure: boolean;
   keyVaultUrl?: string;
   keyName: string;
+  /** The Key Vault key the audit hash key is derived from (see keys/keyvault/audit-key.ts). */
+  auditKeyName: string;
   alg: JwsAlgorithm;
   /** RSA modulus bits of every new version (JWT_KEY_SIZE); EC keys follow their curve. */
   rsaKeySize: RsaKeySize;
@@ -38,6 +41,19 @@ export interface AppConfig {
   };
   /** The key ring's periods, derived from ROTATION_PROPAGATION (see ringRefreshIntervalMs). */
   ring: { alg: JwsAlgorithm; retentionSeconds: number; refreshIntervalMs: number; unknownKidCooldownMs: number };
+  /**
+   * The encryption key (JWE, `"encrypt": true`): its own key, on the signing key's lifecycle and
+   * periods (same rotation interval, propagation, retention and ring refresh), RSA-OAEP-256, with
+   * JWT_KEY_SIZE bits.
+   */
+  encryption: {
+    /** JWT_ENCRYPTION_KEY_NAME: the key's name in Key Vault. */
+    keyName: string;
+    ring: { alg: KeyWrapAlgorithm; retentionSeconds: number; refreshIntervalMs: number; unknownKidCooldownMs: number };
+    rotationPolicy: { alg: KeyWrapAlgorithm; intervalSeconds: number; propagationSeconds: number };
+    /** JWT_ENCRYPTION_AUDIENCE_JWKS: audience → https URL of its JWKS; tokens for it are encrypted to its own key. */
+    audienceJwks: ReadonlyMap<string, string>;
+  };
   /** The rules every token is verified by. */
   verify: { issuer: string; audiences: readonly string[]; clockSkewSeconds: number; maxTokenBytes: number };
   /** JWKS Cache-Control max-age: at most half the propagation, so verifiers see a key before it signs. */
@@ -63,16 +79,29 @@ export interface AppConfig {
     accountName?: string;
     revocationTableUrl?: string;
     revocationTableName: string;
+    /** After a storage outage the last good revocation view is served this long; then verify answers 503. */
+    revocationMaxStalenessMs: number;
+  };
+  /** Certificate- and DPoP-bound tokens (RFC 8705 / RFC 9449). */
+  binding: {
+    /** DPOP_REPLAY_TABLE_NAME: the table every instance records used DPoP proofs in (same account as the revocations). */
+    replayTableName: string;
+    /** DPOP_PROOF_WINDOW: how old a proof's iat may be (plus JWT_CLOCK_SKEW), and so how long its jti is remembered. */
+    dpopProofWindowSeconds: number;
   };
   limits: {
     maxTokenBytes: number;
     maxClaimsBytes: number;
     maxBodyBytes: number;
   };
+  /** Application Insights: metrics are exported only when the connection string is set. */
+  telemetry: { connectionString?: string; authenticationString?: string };
 }
 
 const DEFAULTS = {
   JWT_KEY_NAME: 'jwt-signing',
+  JWT_ENCRYPTION_KEY_NAME: 'jwt-encryption',
+  AUDIT_KEY_NAME: 'kv-jwt-audit',
   JWT_ALG: 'RS256',
   JWT_KEY_SIZE: '2048',
   JWT_DEFAULT_TTL: 'PT15M',
@@ -86,6 +115,9 @@ const DEFAULTS = {
   AUTH_AUTHORITY_HOST: 'https://login.microsoftonline.com',
   LOCAL_KEYSTORE_DIR: '.keys',
   REVOCATION_TABLE_NAME: 'revocations',
+  REVOCATION_MAX_STALENESS: 'PT5M',
+  DPOP_REPLAY_TABLE_NAME: 'dpopjti',
+  DPOP_PROOF_WINDOW: 'PT1M',
   LOCAL_AUDIENCE: 'api://local-dev',
 } as const;
 
@@ -176,6 +208,23 @@ function readKeyVault(env: Environment, runningInAzure: boolean, alg: JwsAlgorit
   };
 }
 
+/** Table names of Table Storage: 3 to 63 letters and digits, a letter first. */
+const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
+/** A proof older than this is no proof of a live client any more, and its jti would be remembered for as long. */
+const MAX_DPOP_PROOF_WINDOW_MS = 10 * 60_000;
+
+function readBinding(env: Environment): AppConfig['binding'] {
+  const replayTableName = text(env, 'DPOP_REPLAY_TABLE_NAME') ?? DEFAULTS.DPOP_REPLAY_TABLE_NAME;
+  if (!TABLE_NAME.test(replayTableName)) {
+    throw new ConfigError('DPOP_REPLAY_TABLE_NAME', `"${replayTableName}" is not a table name: 3 to 63 letters and digits, starting with a letter.`);
+  }
+  const windowMs = duration(env, 'DPOP_PROOF_WINDOW', DEFAULTS.DPOP_PROOF_WINDOW);
+  if (windowMs > MAX_DPOP_PROOF_WINDOW_MS || windowMs < 1000) {
+    throw new ConfigError('DPOP_PROOF_WINDOW', 'must be between PT1S and PT10M: a DPoP proof is made for one request, moments before it is sent.');
+  }
+  return { replayTableName, dpopProofWindowSeconds: Math.floor(windowMs / 1000) };
+}
+
 /** Reads and validates every setting once; a bad value stops start-up with the setting's name. */
 export function loadConfig(env: Environment): AppConfig {
   const runningInAzure = Boolean(text(env, 'WEBSITE_SITE_NAME') ?? text(env, 'WEBSITE_INSTANCE_ID'));
@@ -202,11 +251,18 @@ export function loadConfig(env: Environment): AppConfig {
   const base = apiBaseUrl(env, runningInAzure);
   const issuer = text(env, 'JWT_ISSUER') ?? base;
   const limits = { maxTokenBytes: 16 * 1024, maxClaimsBytes: 8 * 1024, maxBodyBytes: 64 * 1024 };
+  const keyName = text(env, 'JWT_KEY_NAME') ?? DEFAULTS.JWT_KEY_NAME;
+  const encryptionKeyName = text(env, 'JWT_ENCRYPTION_KEY_NAME') ?? DEFAULTS.JWT_ENCRYPTION_KEY_NAME;
+  if (encryptionKeyName === keyName) throw new ConfigError('JWT_ENCRYPTION_KEY_NAME', 'must differ from JWT_KEY_NAME: the encryption key is a key of its own (wrapKey/unwrapKey only).');
+  const auditKeyName = text(env, 'AUDIT_KEY_NAME') ?? DEFAULTS.AUDIT_KEY_NAME;
+  // The audit key signs (RS256); the encryption key only wraps and unwraps, so one key can not be both.
+  if (auditKeyName === encryptionKeyName) throw new ConfigError('AUDIT_KEY_NAME', 'must differ from JWT_ENCRYPTION_KEY_NAME: the audit key signs, the encryption key only wraps and unwraps.');
 
   return {
     runningInAzure,
     ...readKeyVault(env, runningInAzure, alg),
-    keyName: text(env, 'JWT_KEY_NAME') ?? DEFAULTS.JWT_KEY_NAME,
+    keyName,
+    auditKeyName,
     alg,
     rsaKeySize,
     issuer,
@@ -223,6 +279,12 @@ export function loadConfig(env: Environment): AppConfig {
       policy: { alg, intervalSeconds: Math.round(intervalMs / 1000), propagationSeconds: Math.round(propagationMs / 1000) },
     },
     ring: { alg, retentionSeconds: Math.ceil(retentionMs / 1000), refreshIntervalMs, unknownKidCooldownMs: refreshIntervalMs },
+    encryption: {
+      keyName: encryptionKeyName,
+      ring: { alg: KEY_WRAP_ALGORITHM, retentionSeconds: Math.ceil(retentionMs / 1000), refreshIntervalMs, unknownKidCooldownMs: refreshIntervalMs },
+      rotationPolicy: { alg: KEY_WRAP_ALGORITHM, intervalSeconds: Math.round(intervalMs / 1000), propagationSeconds: Math.round(propagationMs / 1000) },
+      audienceJwks: readAudienceJwks(env, audiences),
+    },
     verify: { issuer, audiences, clockSkewSeconds: Math.floor(clockSkewMs / 1000), maxTokenBytes: limits.maxTokenBytes },
     jwksMaxAgeSeconds,
     verifyMode: oneOf<VerifyMode>(env, 'VERIFY_MODE', ['local', 'keyvault'], DEFAULTS.VERIFY_MODE),
@@ -233,8 +295,11 @@ export function loadConfig(env: Environment): AppConfig {
       accountName: text(env, 'AzureWebJobsStorage__accountName'),
       revocationTableUrl: httpsUrl(env, 'REVOCATION_TABLE_URL', true),
       revocationTableName: text(env, 'REVOCATION_TABLE_NAME') ?? DEFAULTS.REVOCATION_TABLE_NAME,
+      revocationMaxStalenessMs: duration(env, 'REVOCATION_MAX_STALENESS', DEFAULTS.REVOCATION_MAX_STALENESS),
     },
+    binding: readBinding(env),
     limits,
+    telemetry: { connectionString: text(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'), authenticationString: text(env, 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING') },
   };
 }
 

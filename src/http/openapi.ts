@@ -32,6 +32,29 @@ const tokenBody = {
     'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['token'], properties: { token: { type: 'string' }, token_type_hint: { type: 'string' } } } },
   },
 };
+/** What the client presented to the API, for a bound token (`cnf`): its certificate, or its DPoP proof with the request it was made for. */
+const presentedBinding = {
+  client_certificate: { type: 'string', maxLength: 16384, description: "The client's TLS certificate, base64 DER (X-ARR-ClientCert, context.Request.Certificate.RawData) or PEM." },
+  dpop: { type: 'string', maxLength: 8192, description: "The client's DPoP header (RFC 9449). Needs htm and htu." },
+  htm: { type: 'string', description: 'HTTP method of the request the client made (with dpop).' },
+  htu: { type: 'string', format: 'uri', description: 'Absolute URL the client called, query ignored (with dpop).' },
+};
+const verifyBody = {
+  required: true,
+  content: {
+    'application/json': { schema: { type: 'object', required: ['token'], properties: { token: { type: 'string' }, audience: { type: 'string' }, ...presentedBinding } } },
+    'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['token'], properties: { token: { type: 'string' }, token_type_hint: { type: 'string' }, ...presentedBinding } } },
+  },
+};
+const thumbprint = { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' };
+/** RFC 7800 `cnf` in the two shapes this service issues. */
+const confirmation = {
+  description: 'Binds the token: the SHA-256 thumbprint of a client certificate (RFC 8705) or of a DPoP key (RFC 9449).',
+  oneOf: [
+    { type: 'object', required: ['x5t#S256'], additionalProperties: false, properties: { 'x5t#S256': thumbprint } },
+    { type: 'object', required: ['jkt'], additionalProperties: false, properties: { jkt: thumbprint } },
+  ],
+};
 const jsonObject = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
 
 export function openApiDocument(serverUrl: string): Record<string, unknown> {
@@ -56,8 +79,11 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
                   type: 'object',
                   required: ['claims'],
                   properties: {
-                    claims: { type: 'object', required: ['aud'], properties: { aud: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] }, sub: { type: 'string' }, nbf: { type: 'integer' } } },
+                    claims: { type: 'object', required: ['aud'], properties: { aud: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] }, sub: { type: 'string' }, nbf: { type: 'integer' }, cnf: confirmation } },
                     ttlSeconds: { type: 'integer', minimum: 1 },
+                    client_certificate: { ...presentedBinding.client_certificate, description: "Bind the token to this client certificate (cnf x5t#S256): base64 DER or PEM. One of claims.cnf, client_certificate, dpop." },
+                    dpop: { ...presentedBinding.dpop, description: 'Bind the token to the key of this DPoP proof (cnf jkt), made for POST <api>/sign, without ath.' },
+                    encrypt: { type: 'boolean', description: 'Return a nested JWT: the signed JWT inside a JWE (RSA-OAEP-256, A256GCM) to this service, or to the audience\'s own key (JWT_ENCRYPTION_AUDIENCE_JWKS).' },
                   },
                 },
               },
@@ -70,7 +96,10 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
                 'application/json': {
                   schema: {
                     type: 'object',
-                    properties: { token: { type: 'string' }, kid: { type: 'string' }, alg: { type: 'string' }, jti: { type: 'string' }, issuedAt: { type: 'integer' }, expiresAt: { type: 'integer' } },
+                    properties: {
+                      token: { type: 'string' }, kid: { type: 'string' }, alg: { type: 'string' }, jti: { type: 'string' }, issuedAt: { type: 'integer' }, expiresAt: { type: 'integer' },
+                      encryption: { type: 'object', description: 'With "encrypt": true.', properties: { kid: { type: 'string' }, alg: { type: 'string' }, enc: { type: 'string' }, recipient: { type: 'string' } } },
+                    },
                   },
                 },
               },
@@ -82,9 +111,9 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       '/verify': {
         post: {
           operationId: 'verify',
-          summary: 'Verify a token (RFC 7662-shaped answer).',
+          summary: 'Verify a token (RFC 7662-shaped answer); a bound token with the certificate or DPoP proof it is bound to.',
           security: [{ entra: [] }],
-          requestBody: tokenBody,
+          requestBody: verifyBody,
           responses: {
             '200': {
               description: '`active: true` with the claims, or `active: false` with the reason.',
@@ -120,7 +149,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           operationId: 'rotateKeysNow',
           summary: 'Admin: schedule the next key, or an emergency rotation.',
           security: [{ entra: [] }],
-          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { emergency: { type: 'boolean' }, reason: { type: 'string' } } } } } },
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { emergency: { type: 'boolean' }, reason: { type: 'string' }, use: { type: 'string', enum: ['sig', 'enc'] } } } } } },
           responses: { '200': jsonObject('The new or announced key.'), ...errors },
         },
       },

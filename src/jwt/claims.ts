@@ -1,7 +1,11 @@
 import { ServiceError } from '../errors';
 
-/** Claims the service owns: a caller can never set them. */
-export const SERVER_OWNED_CLAIMS = ['iss', 'iat', 'exp', 'jti', 'azp'] as const;
+/**
+ * Claims the service owns: a caller can never set them. `cnf` is set by the service too, from the
+ * caller's checked request (src/binding/sign-binding.ts): only the two shapes it validates ever
+ * reach a token, never a caller's raw object.
+ */
+export const SERVER_OWNED_CLAIMS = ['iss', 'iat', 'exp', 'jti', 'azp', 'cnf'] as const;
 /** Claims any caller allowed to sign may set (audience still checked against its own list). */
 export const ALWAYS_ALLOWED_CLAIMS = ['aud', 'sub', 'nbf'] as const;
 

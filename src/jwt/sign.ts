@@ -14,6 +14,11 @@ export interface SignRequest {
   ttlSeconds?: unknown;
   /** Who asks: the caller's id, written as the `azp` claim (RFC 7519 private use, OIDC's authorized party). */
   authorizedParty: string;
+  /**
+   * The `cnf` claim (RFC 7800), set by the service from a checked request (src/binding/sign-binding.ts):
+   * the token is then bound to a client certificate or a DPoP key. Callers' own `cnf` never gets here.
+   */
+  cnf?: Readonly<Record<string, string>>;
 }
 
 export interface SignRules extends ClaimRules {
@@ -69,7 +74,7 @@ export async function signToken(request: SignRequest, rules: SignRules, deps: Si
   const nbf = checked.nbf ?? iat;
   if (nbf >= exp) throw new ServiceError('invalid_claims', '"nbf" must be before the token expires.');
   const jti = newTokenId();
-  const payload = { ...checked.claims, iss: rules.issuer, azp: request.authorizedParty, iat, nbf, exp, jti };
+  const payload = { ...checked.claims, iss: rules.issuer, azp: request.authorizedParty, iat, nbf, exp, jti, ...(request.cnf ? { cnf: request.cnf } : {}) };
 
   await deps.ring.ready();
   try {
@@ -138,11 +143,12 @@ async function signWith(
   };
 }
 
-/** Registered claims first, in a familiar order; the rest as the caller gave them. */
+/** Registered claims first, in a familiar order (cnf, when bound, after them); the rest as the caller gave them. */
 function orderClaims(payload: Record<string, unknown>): Record<string, unknown> {
-  const { iss, sub, aud, azp, iat, nbf, exp, jti, ...rest } = payload;
+  const { iss, sub, aud, azp, iat, nbf, exp, jti, cnf, ...rest } = payload;
   const ordered: Record<string, unknown> = { iss };
   if (sub !== undefined) ordered.sub = sub;
-  Object.assign(ordered, { aud, azp, iat, nbf, exp, jti }, rest);
-  return ordered;
+  Object.assign(ordered, { aud, azp, iat, nbf, exp, jti });
+  if (cnf !== undefined) ordered.cnf = cnf;
+  return Object.assign(ordered, rest);
 }

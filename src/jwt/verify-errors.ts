@@ -19,6 +19,15 @@ export const VERIFY_ERROR_CODES = [
   'wrong_audience',
   'revoked',
   'key_not_active', // iat outside the window in which its key signed (announced or already retired)
+  'binding_required', // the token carries cnf but the request brings no certificate / DPoP proof for it
+  'binding_mismatch', // the certificate or the proof's key is not the one the token is bound to
+  'dpop_invalid', // the DPoP proof fails a check of RFC 9449 §4.3 (shape, signature, htm, htu, iat, ath)
+  'dpop_replayed', // the DPoP proof was used before (on any instance)
+  // Encrypted tokens (a 5-segment JWE around a signed JWT):
+  'unsupported_enc', // enc other than A256GCM / A128GCM
+  'unsupported_header', // a JWE header member this service refuses (zip, jku, jwk, x5u, x5c, p2c, epk, …)
+  'decrypt_failed', // the content key did not unwrap or the ciphertext did not authenticate: one code for both
+  'wrong_content_type', // cty is not JWT, or the decrypted payload is not a signed JWT (e.g. a JWE in a JWE)
 ] as const;
 
 export type VerifyErrorCode = (typeof VERIFY_ERROR_CODES)[number];

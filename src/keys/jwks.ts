@@ -1,22 +1,30 @@
 import type { AppConfig } from '../config/settings';
-import { isHmac } from '../algorithms';
+import { isHmac, type KeyWrapAlgorithm } from '../algorithms';
+import { DPOP_ALGORITHMS } from '../algorithms';
 import type { PublicJwk } from './key-store';
-import type { PhasedKey } from './phases';
+import type { KeyPhase, PhasedKey } from './phases';
 
 export interface Jwks {
-  keys: PublicJwk[];
+  keys: Array<PublicJwk | PublicJwk<KeyWrapAlgorithm>>;
 }
 
+/** Encryption keys in the order a sender should prefer them: the current one first. */
+const ENCRYPTION_ORDER: Readonly<Record<KeyPhase, number>> = { active: 0, announced: 1, retired: 2, disabled: 3 };
+
 /**
- * Announced, active and retired keys: a verifier must know a key before it signs and until every
- * token it signed has expired. Disabled keys and HMAC secrets are never published.
+ * Signing keys (`use: "sig"`): announced, active and retired — a verifier must know a key before
+ * it signs and until every token it signed has expired. Encryption keys (`use: "enc"`,
+ * `RSA-OAEP-256`): the same phases, each of which still unwraps, with the active one first so that
+ * a sender taking the first `enc` key encrypts to the current one. Disabled keys and HMAC secrets
+ * are never published.
  */
-export function buildJwks(phased: readonly PhasedKey[]): Jwks {
-  return {
-    keys: phased
-      .filter((p) => p.phase !== 'disabled' && p.version.publicJwk !== undefined)
-      .map((p) => p.version.publicJwk as PublicJwk),
-  };
+export function buildJwks(signing: readonly PhasedKey[], encryption: readonly PhasedKey<KeyWrapAlgorithm>[] = []): Jwks {
+  const published = <A extends PhasedKey | PhasedKey<KeyWrapAlgorithm>>(p: A): boolean => p.phase !== 'disabled' && p.version.publicJwk !== undefined;
+  const encryptionKeys = encryption
+    .filter(published)
+    .sort((a, b) => ENCRYPTION_ORDER[a.phase] - ENCRYPTION_ORDER[b.phase] || b.activatesAt - a.activatesAt)
+    .map((p) => p.version.publicJwk as PublicJwk<KeyWrapAlgorithm>);
+  return { keys: [...signing.filter(published).map((p) => p.version.publicJwk as PublicJwk), ...encryptionKeys] };
 }
 
 /** OpenID Provider metadata, restricted to what this service does. */
@@ -33,6 +41,9 @@ export function buildDiscovery(config: AppConfig): Record<string, unknown> {
     revocation_endpoint: `${base}/revoke`,
     response_types_supported: ['token'],
     subject_types_supported: ['public'],
-    claims_supported: ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti'],
+    claims_supported: ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'cnf'],
+    // Bound tokens: to a DPoP key (RFC 9449 §5.1) or to a client certificate (RFC 8705 §3.3).
+    dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
+    tls_client_certificate_bound_access_tokens: true,
   };
 }

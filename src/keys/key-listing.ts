@@ -1,11 +1,12 @@
+import type { KeyAlgorithm } from '../algorithms';
 import type { PhasedKey } from './phases';
 
 function iso(seconds: number | undefined): string | undefined {
   return seconds === undefined ? undefined : new Date(seconds * 1000).toISOString();
 }
 
-/** The key ring as admins read it: one entry per version, newest first, dates in ISO 8601. */
-export function describeKeyRing(phased: readonly PhasedKey[]): Array<Record<string, unknown>> {
+/** A key ring (signing or encryption) as admins read it: one entry per version, newest first, dates in ISO 8601. */
+export function describeKeyRing(phased: readonly PhasedKey<KeyAlgorithm>[]): Array<Record<string, unknown>> {
   return [...phased].reverse().map((p) => ({
     kid: p.version.kid,
     alg: p.version.alg,

@@ -1,11 +1,19 @@
-import type { JwsAlgorithm } from '../algorithms';
+import type { JwsAlgorithm, KeyAlgorithm, KeyWrapAlgorithm } from '../algorithms';
 
-/** A public JWK as published in the JWKS (never any private member). */
-export interface PublicJwk {
+/** What a key is for (the JWK `use`): signing JWS, or receiving JWE (its content keys are wrapped to it). */
+export type KeyUse = 'sig' | 'enc';
+/** The `use` that follows from the algorithm: the key-wrap algorithm encrypts, every JWS algorithm signs. */
+export type UseOf<A extends KeyAlgorithm> = A extends KeyWrapAlgorithm ? 'enc' : 'sig';
+
+/**
+ * A public JWK as published in the JWKS (never any private member). Signing keys (the default
+ * type) carry a JWS `alg` and `use: "sig"`; encryption keys `RSA-OAEP-256` and `use: "enc"`.
+ */
+export interface PublicJwk<A extends KeyAlgorithm = JwsAlgorithm> {
   kty: 'RSA' | 'EC' | 'oct';
   kid: string;
-  alg: JwsAlgorithm;
-  use: 'sig';
+  alg: A;
+  use: UseOf<A>;
   n?: string;
   e?: string;
   crv?: string;
@@ -14,20 +22,20 @@ export interface PublicJwk {
 }
 
 /**
- * One version of the signing key, as the store reports it. Versions are immutable except for
- * `enabled` (and, in Key Vault, nbf/exp/tags through an update). Times are Unix seconds, as in
- * Key Vault's own `attributes`.
+ * One version of a key — the signing key (the default type) or the encryption key — as the store
+ * reports it. Versions are immutable except for `enabled` (and, in Key Vault, nbf/exp/tags through
+ * an update). Times are Unix seconds, as in Key Vault's own `attributes`.
  */
-export interface KeyVersion {
-  /** Opaque id used as the JWT `kid`: never a URL or a path. */
+export interface KeyVersion<A extends KeyAlgorithm = JwsAlgorithm> {
+  /** Opaque id used as the JWT/JWE `kid`: never a URL or a path. */
   kid: string;
-  alg: JwsAlgorithm;
+  alg: A;
   created: number;
   notBefore?: number;
   expires?: number;
   enabled: boolean;
-  /** Public key for local verification; undefined for HMAC secrets (never published). */
-  publicJwk?: PublicJwk;
+  /** Public key for local verification (or, for the encryption key, for wrapping); undefined for HMAC secrets (never published). */
+  publicJwk?: PublicJwk<A>;
   tags: Readonly<Record<string, string>>;
 }
 
@@ -40,19 +48,26 @@ export interface CreateVersionOptions {
 }
 
 /**
- * The port every key store implements (embedded file store, Azure Key Vault keys, and for HS*
- * the secret stores). The contract suite in tests/ runs against each implementation.
+ * The versions of one key, whatever it is for: what the key ring and rotation need (list, create,
+ * disable), shared by the signing key and the encryption key.
  */
-export interface KeyStore {
+export interface VersionStore<A extends KeyAlgorithm = JwsAlgorithm> {
   readonly kind: 'embedded' | 'keyvault';
+  /** Every version of the key, any order; callers sort by `created`. */
+  listVersions(): Promise<KeyVersion<A>[]>;
+  /** Creates a new version; it signs (or is announced as the current encryption key) from `notBefore`. */
+  createVersion(options: CreateVersionOptions): Promise<KeyVersion<A>>;
+  /** Disables a version for good: it signs, verifies or unwraps nothing any more. Never deletes. */
+  disableVersion(kid: string): Promise<void>;
+}
+
+/**
+ * The port every signing key store implements (embedded file store, Azure Key Vault keys, and for
+ * HS* the secret stores). The contract suite in tests/ runs against each implementation.
+ */
+export interface KeyStore extends VersionStore<JwsAlgorithm> {
   /** Whether this store can hold keys for the algorithm (e.g. Key Vault keys cannot do HMAC). */
   isSupported(alg: JwsAlgorithm): boolean;
-  /** Every version of the key, any order; callers sort by `created`. */
-  listVersions(): Promise<KeyVersion[]>;
-  /** Creates a new version; it signs nothing before `notBefore`. */
-  createVersion(options: CreateVersionOptions): Promise<KeyVersion>;
-  /** Disables a version for good: it signs and verifies nothing any more. Never deletes. */
-  disableVersion(kid: string): Promise<void>;
   /**
    * Signs the JWS signing input (`base64url(header).base64url(payload)`) with exactly the named
    * version and returns the JWS signature bytes (raw r‖s for ECDSA). Key Vault hashes it and signs
@@ -65,6 +80,20 @@ export interface KeyStore {
    * HMAC only: the secret bytes of a version, for local HMAC. Asymmetric stores leave it out.
    */
   getSecret?(kid: string): Promise<Buffer>;
+}
+
+/**
+ * The encryption key (RSA, `RSA-OAEP-256`, key operations wrapKey/unwrapKey only): JWEs addressed
+ * to this service wrap their content key to one of its versions. Its private half never leaves the
+ * store; the public half is published (`use: "enc"`) and wraps locally.
+ */
+export interface EncryptionKeyStore extends VersionStore<KeyWrapAlgorithm> {
+  /**
+   * Unwraps a JWE encrypted key (RSAES-OAEP-256) with exactly the named version and returns the
+   * content encryption key. Like Key Vault, allowed outside nbf/exp (a partner may use an announced
+   * key), refused for a disabled version; an encrypted key that does not decrypt is `bad_parameter`.
+   */
+  unwrapKey(kid: string, encryptedKey: Buffer): Promise<Buffer>;
 }
 
 /**

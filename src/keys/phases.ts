@@ -1,4 +1,4 @@
-import type { JwsAlgorithm } from '../algorithms';
+import type { JwsAlgorithm, KeyAlgorithm } from '../algorithms';
 import type { KeyVersion } from './key-store';
 
 /**
@@ -9,8 +9,8 @@ import type { KeyVersion } from './key-store';
  */
 export type KeyPhase = 'announced' | 'active' | 'retired' | 'disabled';
 
-export interface PhasedKey {
-  version: KeyVersion;
+export interface PhasedKey<A extends KeyAlgorithm = JwsAlgorithm> {
+  version: KeyVersion<A>;
   phase: KeyPhase;
   /** Unix seconds at which the version may sign (nbf, else created). */
   activatesAt: number;
@@ -20,27 +20,30 @@ export interface PhasedKey {
   disablesAt?: number;
 }
 
-export interface PhasePolicy {
-  /** Only versions of the configured algorithm can become active. */
-  alg: JwsAlgorithm;
+/** A version of either key (signing or encryption), where only the phase matters. */
+export type AnyPhasedKey = PhasedKey<KeyAlgorithm>;
+
+export interface PhasePolicy<A extends KeyAlgorithm = JwsAlgorithm> {
+  /** Only versions of the configured algorithm can become active (JWT_ALG, or RSA-OAEP-256 for the encryption key). */
+  alg: A;
   /** Max token lifetime + clock skew + JWKS cache lifetime, in seconds. */
   retentionSeconds: number;
 }
 
-export function activationTime(version: KeyVersion): number {
+export function activationTime(version: KeyVersion<KeyAlgorithm>): number {
   return version.notBefore ?? version.created;
 }
 
-function canSignAt(version: KeyVersion, now: number): boolean {
+function canSignAt(version: KeyVersion<KeyAlgorithm>, now: number): boolean {
   return version.enabled && activationTime(version) <= now && (version.expires === undefined || version.expires > now);
 }
 
 /** Oldest first: by activation, then creation, then kid, so ties resolve the same on every instance. */
-export function byActivation(a: KeyVersion, b: KeyVersion): number {
+export function byActivation(a: KeyVersion<KeyAlgorithm>, b: KeyVersion<KeyAlgorithm>): number {
   return activationTime(a) - activationTime(b) || a.created - b.created || (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0);
 }
 
-export function computePhases(versions: readonly KeyVersion[], now: number, policy: PhasePolicy): PhasedKey[] {
+export function computePhases<A extends KeyAlgorithm>(versions: readonly KeyVersion<A>[], now: number, policy: PhasePolicy<A>): PhasedKey<A>[] {
   const ordered = [...versions].sort(byActivation);
   const signers = ordered.filter((v) => v.alg === policy.alg && canSignAt(v, now));
   const active = signers[signers.length - 1];

@@ -1,8 +1,8 @@
-import type { RotationPolicy } from '../rotation/plan';
-import { byActivation, type KeyPhase, type PhasedKey } from './phases';
+import type { KeyUse } from './key-store';
+import { byActivation, type AnyPhasedKey, type KeyPhase } from './phases';
 
-/** What a key version is used for: JWS signing today, JWE key wrapping once the encryption ring exists. */
-export type KeyUse = 'sig' | 'enc';
+/** What a key version is used for: JWS signing, or JWE key wrapping (the encryption key). */
+export type { KeyUse } from './key-store';
 
 /** One coloured stretch of a lane, in Unix seconds; `to` undefined means "until the chart ends". */
 export interface TimelineSpan {
@@ -13,13 +13,13 @@ export interface TimelineSpan {
 
 export interface TimelineLane {
   use: KeyUse;
-  key: PhasedKey;
+  key: AnyPhasedKey;
   spans: TimelineSpan[];
   /** Set for versions made by an emergency rotation (`tags.origin === 'emergency'`). */
   emergency?: { at: number; replaced: string[] };
 }
 
-export const isEmergency = (key: PhasedKey): boolean => key.version.tags.origin === 'emergency';
+export const isEmergency = (key: AnyPhasedKey): boolean => key.version.tags.origin === 'emergency';
 
 /** What happened to a version, as far as its record and its neighbours tell. */
 interface History {
@@ -29,7 +29,7 @@ interface History {
   retiresAt?: number;
   disabledAt?: number;
   /** The emergency version that replaced it. */
-  replacedBy?: PhasedKey;
+  replacedBy?: AnyPhasedKey;
 }
 
 /**
@@ -49,11 +49,11 @@ interface History {
  *   early. A version disabled by hand while active is indistinguishable from this case.
  * An enabled version is disabled by the timer at its computed `disablesAt`, not before `now`.
  */
-function ringHistory(ring: readonly PhasedKey[], now: number): Map<PhasedKey, History> {
+function ringHistory(ring: readonly AnyPhasedKey[], now: number): Map<AnyPhasedKey, History> {
   const ordered = [...ring].sort((a, b) => byActivation(a.version, b.version));
   const withRetention = ring.find((p) => p.retiresAt !== undefined && p.disablesAt !== undefined);
   const retention = withRetention ? (withRetention.disablesAt ?? 0) - (withRetention.retiresAt ?? 0) : undefined;
-  const history = new Map<PhasedKey, History>();
+  const history = new Map<AnyPhasedKey, History>();
   ordered.forEach((key, index) => {
     const next = ordered[index + 1];
     const previous = ordered[index - 1];
@@ -79,7 +79,7 @@ function ringHistory(ring: readonly PhasedKey[], now: number): Map<PhasedKey, Hi
  * The phases a version went (and, after `now`, will go) through: announced from creation to nbf,
  * active until the next signing version activates, retired until disabled, then disabled.
  */
-function spansOf(key: PhasedKey, entry: History): TimelineSpan[] {
+function spansOf(key: AnyPhasedKey, entry: History): TimelineSpan[] {
   const { created } = key.version;
   if (!entry.signed) return [{ phase: 'disabled', from: created }];
   const end = entry.disabledAt;
@@ -96,7 +96,7 @@ function spansOf(key: PhasedKey, entry: History): TimelineSpan[] {
  * Lanes newest first, as `GET /api/keys` lists them. An emergency version is marked with the
  * versions it replaced (disabled at its activation).
  */
-export function timelineLanes(ring: readonly PhasedKey[], use: KeyUse, now: number): TimelineLane[] {
+export function timelineLanes(ring: readonly AnyPhasedKey[], use: KeyUse, now: number): TimelineLane[] {
   const history = ringHistory(ring, now);
   return [...ring].reverse().map((key) => {
     const lane: TimelineLane = { use, key, spans: spansOf(key, history.get(key) ?? { signed: true }) };
@@ -114,7 +114,14 @@ export function timelineLanes(ring: readonly PhasedKey[], use: KeyUse, now: numb
  * when there is one (the active key's own rotation already happened: it announced that successor),
  * else the active key. Undefined when no key is active or announced.
  */
-export function nextRotationAt(ring: readonly PhasedKey[], policy: RotationPolicy): number | undefined {
+/** The rotation timer's policy for one key (config.rotation.policy): its algorithm and periods in seconds. */
+export interface RotationPeriods {
+  alg: string;
+  intervalSeconds: number;
+  propagationSeconds: number;
+}
+
+export function nextRotationAt(ring: readonly AnyPhasedKey[], policy: RotationPeriods): number | undefined {
   const candidates = ring.filter((p) => p.version.alg === policy.alg && (p.phase === 'announced' || p.phase === 'active'));
   const newest = candidates.sort((a, b) => byActivation(a.version, b.version)).at(-1);
   return newest === undefined ? undefined : newest.activatesAt + policy.intervalSeconds - policy.propagationSeconds;

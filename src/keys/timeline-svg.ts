@@ -1,4 +1,4 @@
-import type { KeyPhase, PhasedKey } from './phases';
+import type { AnyPhasedKey, KeyPhase } from './phases';
 import { escapeXml, px, timeTicks, truncate, utc } from './svg-text';
 import { timelineLanes, type TimelineLane } from './timeline-data';
 
@@ -10,8 +10,8 @@ export interface KeyTimelineOptions {
   title?: string;
   /** Pixels; the height follows from the number of lanes. */
   width?: number;
-  /** The encryption key's versions, once that ring exists: drawn below the signing lanes the same way. */
-  encryption?: readonly PhasedKey[];
+  /** The encryption key's versions: drawn below the signing lanes the same way. */
+  encryption?: readonly AnyPhasedKey[];
 }
 
 /** Okabe–Ito colours: told apart with every common form of colour blindness. */
@@ -55,7 +55,7 @@ interface Frame {
  * rotation and emergency rotations marked. Static markup only — no script, no external reference,
  * every string from the data escaped — so it is safe to serve and embeds anywhere.
  */
-export function renderKeyTimeline(phased: readonly PhasedKey[], options: KeyTimelineOptions): string {
+export function renderKeyTimeline(phased: readonly AnyPhasedKey[], options: KeyTimelineOptions): string {
   const { now, nextRotation } = options;
   const lanes = [...timelineLanes(phased, 'sig', now), ...timelineLanes(options.encryption ?? [], 'enc', now)];
   const frame = layout(lanes, options);

@@ -7,8 +7,10 @@ export type RevocationEntry =
   | { kind: 'all'; before: number; expires: number };
 
 /**
- * The in-memory picture the verifier consults: plain maps and one number, swapped whole on every
- * sync, so `isRevoked` is a couple of lookups and never waits on storage.
+ * The in-memory picture the verifier consults: plain maps and one number, so `isRevoked` is a
+ * couple of lookups and never waits on storage. Entries only ever add up: a cut-off only ever
+ * moves later (the larger of two wins), so applying the same change twice, or out of order,
+ * gives the same picture.
  */
 export class RevocationSnapshot {
   private readonly jtis = new Set<string>();
@@ -16,11 +18,13 @@ export class RevocationSnapshot {
   private allBefore = Number.NEGATIVE_INFINITY;
 
   constructor(entries: readonly RevocationEntry[] = []) {
-    for (const entry of entries) {
-      if (entry.kind === 'jti') this.jtis.add(entry.jti);
-      else if (entry.kind === 'sub') this.subjects.set(entry.sub, Math.max(entry.before, this.subjects.get(entry.sub) ?? Number.NEGATIVE_INFINITY));
-      else this.allBefore = Math.max(this.allBefore, entry.before);
-    }
+    for (const entry of entries) this.apply(entry);
+  }
+
+  apply(entry: RevocationEntry): void {
+    if (entry.kind === 'jti') this.jtis.add(entry.jti);
+    else if (entry.kind === 'sub') this.subjects.set(entry.sub, Math.max(entry.before, this.subjects.get(entry.sub) ?? Number.NEGATIVE_INFINITY));
+    else this.allBefore = Math.max(this.allBefore, entry.before);
   }
 
   get size(): number {

@@ -1,10 +1,11 @@
+import type { KeyAlgorithm } from '../algorithms';
 import type { HealthCheck } from '../health-check';
 import type { PhasedKey } from '../keys/phases';
 import type { RotationPolicy } from './plan';
 import type { RotationStatus } from './status';
 
 export interface RotationHealthInput {
-  phased: readonly PhasedKey[];
+  phased: readonly PhasedKey<KeyAlgorithm>[];
   policy: RotationPolicy;
   status: RotationStatus;
   /** Unix seconds. */
@@ -42,7 +43,7 @@ export function rotationCheck({ phased, policy, status, now }: RotationHealthInp
 }
 
 /** When the timer announces the active key's successor (Unix seconds); undefined when one is announced already. */
-export function nextRotation(phased: readonly PhasedKey[], policy: RotationPolicy): number | undefined {
+export function nextRotation(phased: readonly PhasedKey<KeyAlgorithm>[], policy: RotationPolicy): number | undefined {
   if (phased.some((p) => p.phase === 'announced')) return undefined;
   const active = phased.find((p) => p.phase === 'active');
   return active ? active.activatesAt + policy.intervalSeconds - policy.propagationSeconds : undefined;

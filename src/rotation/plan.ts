@@ -1,8 +1,9 @@
 import { byActivation, type PhasedKey } from '../keys/phases';
-import type { JwsAlgorithm } from '../algorithms';
+import type { KeyAlgorithm } from '../algorithms';
 
-export interface RotationPolicy {
-  alg: JwsAlgorithm;
+/** The timer's rules for one key: the signing key (JWT_ALG) or the encryption key (RSA-OAEP-256), same periods. */
+export interface RotationPolicy<A extends KeyAlgorithm = KeyAlgorithm> {
+  alg: A;
   intervalSeconds: number;
   propagationSeconds: number;
 }
@@ -23,7 +24,7 @@ export interface RotationPlan {
  * - disable a retired version only after its `disablesAt` (retiresAt + retention).
  * The timer never disables an active or announced key and never deletes anything.
  */
-export function planRotation(phased: readonly PhasedKey[], now: number, policy: RotationPolicy): RotationPlan {
+export function planRotation(phased: readonly PhasedKey<KeyAlgorithm>[], now: number, policy: RotationPolicy): RotationPlan {
   const disable = phased
     .filter((p) => p.phase === 'retired' && p.disablesAt !== undefined && p.disablesAt <= now)
     .map((p) => p.version.kid);
@@ -41,7 +42,7 @@ export function planRotation(phased: readonly PhasedKey[], now: number, policy: 
  * Vault can not prevent), all but the first in activation order are surplus. They never signed,
  * so disabling them is always safe, and every instance picks the same one to keep.
  */
-export function surplusAnnounced(phased: readonly PhasedKey[], alg: JwsAlgorithm): string[] {
+export function surplusAnnounced(phased: readonly PhasedKey<KeyAlgorithm>[], alg: KeyAlgorithm): string[] {
   const announced = phased.filter((p) => p.phase === 'announced' && p.version.alg === alg).map((p) => p.version);
   return announced.sort(byActivation).slice(1).map((v) => v.kid);
 }

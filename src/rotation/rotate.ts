@@ -1,21 +1,36 @@
 import { audit, type Logger } from '../audit';
 import { nowSeconds, type Clock } from '../clock';
 import { ServiceError } from '../errors';
-import type { KeyRing } from '../keys/key-ring';
-import type { KeyStore } from '../keys/key-store';
+import type { KeyAlgorithm } from '../algorithms';
+import type { KeyUse, VersionStore } from '../keys/key-store';
+import type { PhasedKey } from '../keys/phases';
 import { keyStoreFailureToServiceError } from '../keys/store-errors';
 import type { RotationLock } from './lock';
 import { planRotation, surplusAnnounced, type RotationPolicy } from './plan';
 import type { RotationStatus } from './status';
+import type { Metrics } from '../telemetry/metrics';
 
+/** What rotation needs of a key ring: a fresh listing and the phases computed from it. */
+export interface RotatingRing {
+  refresh(): Promise<void>;
+  phases(): readonly PhasedKey<KeyAlgorithm>[];
+}
+
+/**
+ * One key's rotation: the signing key's or the encryption key's — the same timer, plan, lock and
+ * health, each key with its own store, ring, status and algorithm.
+ */
 export interface RotationDependencies {
-  store: KeyStore;
-  ring: KeyRing;
+  store: Pick<VersionStore<KeyAlgorithm>, 'createVersion' | 'disableVersion'>;
+  ring: RotatingRing;
   clock: Clock;
   logger: Logger;
   lock: RotationLock;
   status: RotationStatus;
   policy: RotationPolicy;
+  /** Which key this is: its runs are counted under it (`kvjwt.key.use`). */
+  use: KeyUse;
+  metrics?: Pick<Metrics, 'rotationRan'>;
 }
 
 export interface RotationReport {
@@ -37,6 +52,7 @@ export async function rotateKeys(deps: RotationDependencies, trigger: 'timer' | 
     try {
       const result = await runOnce(deps);
       deps.status.recordSuccess(deps.clock.nowMs(), result);
+      deps.metrics?.rotationRan({ key: deps.use, trigger, outcome: result.created ? 'created' : 'unchanged' });
       if (result.created || result.disabled.length > 0) {
         audit(deps.logger, { operation: 'rotate', outcome: 'success', caller: trigger, kid: result.created, detail: [result.reason, ...result.disabled.map((k) => `disabled ${k}`)].join('; ') });
       }
@@ -44,10 +60,12 @@ export async function rotateKeys(deps: RotationDependencies, trigger: 'timer' | 
     } catch (error: unknown) {
       const serviceError = error instanceof ServiceError ? error : keyStoreFailureToServiceError(error);
       deps.status.recordFailure(deps.clock.nowMs(), serviceError);
+      deps.metrics?.rotationRan({ key: deps.use, trigger, outcome: 'failed', code: serviceError.code });
       audit(deps.logger, { operation: 'rotate', outcome: 'failure', caller: trigger, code: serviceError.code, detail: serviceError.message });
       throw serviceError;
     }
   });
+  if (!report) deps.metrics?.rotationRan({ key: deps.use, trigger, outcome: 'skipped' });
   return report ?? { ran: false, disabled: [], reason: 'another rotation is running' };
 }
 
@@ -83,6 +101,7 @@ export async function scheduleNextKey(deps: RotationDependencies): Promise<{ kid
     await deps.ring.refresh();
     return { kid: version.kid, activates: notBefore, created: true };
   });
+  deps.metrics?.rotationRan({ key: deps.use, trigger: 'admin', outcome: !result ? 'skipped' : result.created ? 'created' : 'unchanged' });
   if (!result) throw new ServiceError('conflict', 'Another rotation is running; try again in a moment.');
   return result;
 }
@@ -102,6 +121,7 @@ export async function emergencyRotate(deps: RotationDependencies, reason: string
     audit(deps.logger, { operation: 'rotate', outcome: 'success', caller, kid: version.kid, detail: `emergency: ${reason}; disabled ${previous.join(',')}` });
     return { kid: version.kid, disabled: previous };
   });
+  deps.metrics?.rotationRan({ key: deps.use, trigger: 'emergency', outcome: result ? 'created' : 'skipped' });
   if (!result) throw new ServiceError('conflict', 'Another rotation is running; try again in a moment.');
   return result;
 }

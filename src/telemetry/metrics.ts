@@ -1,6 +1,7 @@
 import { ERROR_STATUS } from '../errors';
 import { SUPPORTED_ALGORITHMS, type JwsAlgorithm } from '../algorithms';
 import { VERIFY_ERROR_CODES, type VerifyErrorCode } from '../jwt/verify-errors';
+import type { KeyUse } from '../keys/key-store';
 import type { KeyPhase } from '../keys/phases';
 
 /**
@@ -23,9 +24,10 @@ export interface Metrics {
   /** One HTTP attempt against Key Vault (each retry is its own attempt). */
   keyVaultCall(event: KeyVaultCall): void;
   revoked(event: { kind: RevocationKind }): void;
-  rotationRan(event: { trigger: RotationTrigger; outcome: RotationOutcome; code?: string }): void;
-  /** A version changed phase as this instance sees it (`none`: a version it had not seen). */
-  keyPhaseChanged(event: { from: KeyPhase | 'none'; to: KeyPhase }): void;
+  /** A rotation run of the signing key (`sig`) or the encryption key (`enc`). */
+  rotationRan(event: { key: KeyUse; trigger: RotationTrigger; outcome: RotationOutcome; code?: string }): void;
+  /** A version of the signing or the encryption key changed phase as this instance sees it (`none`: a version it had not seen). */
+  keyPhaseChanged(event: { key: KeyUse; from: KeyPhase | 'none'; to: KeyPhase }): void;
   /** Gauges read at each export: the ring's shape and ages (see ring-reading.ts). */
   observeRing(read: () => RingReading | undefined): void;
   /** Gauge read at each export: seconds since the revocation view last synchronised. */
@@ -96,8 +98,8 @@ export const INSTRUMENTS = {
   verifyAnswers: counter('kvjwt.verify.answers', '{answer}', 'Verify answers, by outcome (active or the verify error code).'),
   keyVaultCallDuration: { name: 'kvjwt.keyvault.call.duration', kind: 'histogram', unit: 's', description: 'Key Vault HTTP attempts: duration, by operation, outcome and status.' } satisfies Instrument,
   revocations: counter('kvjwt.revocations', '{revocation}', 'Revocations recorded, by kind (token, subject, all).'),
-  rotations: counter('kvjwt.rotations', '{run}', 'Rotation runs, by trigger and outcome.'),
-  phaseChanges: counter('kvjwt.key.phase_changes', '{change}', 'Key versions changing phase, as this instance sees them.'),
+  rotations: counter('kvjwt.rotations', '{run}', 'Rotation runs, by key (sig, enc), trigger and outcome.'),
+  phaseChanges: counter('kvjwt.key.phase_changes', '{change}', 'Key versions changing phase, by key (sig, enc), as this instance sees them.'),
   ringKeys: gauge('kvjwt.ring.keys', '{key}', 'Key versions per phase.'),
   activeKeyAge: gauge('kvjwt.ring.active_key.age', 's', 'Age of the active key; kvjwt.successor says whether a successor is announced.'),
   ringRefreshAge: gauge('kvjwt.ring.refresh.age', 's', 'Time since the key ring last listed versions successfully.'),
@@ -114,6 +116,8 @@ export const ATTRIBUTES = {
   httpStatus: 'http.response.status_code',
   revocationKind: 'kvjwt.revocation.kind',
   trigger: 'kvjwt.rotation.trigger',
+  /** Which key: `sig` (the signing key) or `enc` (the encryption key), as its JWKS `use`. */
+  keyUse: 'kvjwt.key.use',
   phase: 'kvjwt.key.phase',
   phaseFrom: 'kvjwt.key.phase.from',
   phaseTo: 'kvjwt.key.phase.to',
@@ -122,7 +126,7 @@ export const ATTRIBUTES = {
 
 const KNOWN_CODES: ReadonlySet<string> = new Set([...Object.keys(ERROR_STATUS), ...VERIFY_ERROR_CODES, 'active']);
 const KNOWN_ALGS: ReadonlySet<string> = new Set(SUPPORTED_ALGORITHMS);
-const KNOWN_OPERATIONS: ReadonlySet<string> = new Set(['list', 'get', 'create', 'update', 'sign', 'verify']);
+const KNOWN_OPERATIONS: ReadonlySet<string> = new Set(['list', 'get', 'create', 'update', 'sign', 'verify', 'wrapKey', 'unwrapKey']);
 /** An object id, an app id or `local-developer`: short, no dots, nothing a token or a PEM could pass as. */
 const CALLER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -131,3 +135,4 @@ export const codeLabel = (code: string): string => (KNOWN_CODES.has(code) ? code
 export const algLabel = (alg: string): string => (KNOWN_ALGS.has(alg) ? alg : 'other');
 export const operationLabel = (operation: string): string => (KNOWN_OPERATIONS.has(operation) ? operation : 'other');
 export const callerLabel = (caller: string): string => (CALLER_ID.test(caller) ? caller : 'other');
+export const keyUseLabel = (key: string): string => (key === 'sig' || key === 'enc' ? key : 'other');

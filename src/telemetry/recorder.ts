@@ -1,5 +1,5 @@
 import type { KeyPhase } from '../keys/phases';
-import { algLabel, ATTRIBUTES as A, callerLabel, codeLabel, INSTRUMENTS as I, operationLabel } from './metrics';
+import { algLabel, ATTRIBUTES as A, callerLabel, codeLabel, INSTRUMENTS as I, keyUseLabel, operationLabel } from './metrics';
 import type { Instrument, MetricAttributes, Metrics, MetricsSnapshot, RingReading } from './metrics';
 
 export interface GaugeValue {
@@ -57,9 +57,9 @@ export function metricsOver(sinks: readonly MetricSink[], snapshot: () => Metric
       for (const sink of sinks) sink.record(I.keyVaultCallDuration, attributes, Math.max(0, durationSeconds));
     },
     revoked: ({ kind }) => add(I.revocations, { [A.revocationKind]: kind }),
-    rotationRan: ({ trigger, outcome, code }) =>
-      add(I.rotations, { [A.trigger]: trigger, [A.outcome]: outcome, ...(code === undefined ? {} : { [A.errorType]: codeLabel(code) }) }),
-    keyPhaseChanged: ({ from, to }) => add(I.phaseChanges, { [A.phaseFrom]: from, [A.phaseTo]: to }),
+    rotationRan: ({ key, trigger, outcome, code }) =>
+      add(I.rotations, { [A.keyUse]: keyUseLabel(key), [A.trigger]: trigger, [A.outcome]: outcome, ...(code === undefined ? {} : { [A.errorType]: codeLabel(code) }) }),
+    keyPhaseChanged: ({ key, from, to }) => add(I.phaseChanges, { [A.keyUse]: keyUseLabel(key), [A.phaseFrom]: from, [A.phaseTo]: to }),
     observeRing: (read) => {
       for (const [instrument, values] of ringGauges(read)) observe(instrument, values);
     },

@@ -1,4 +1,6 @@
+import type { KeyAlgorithm } from '../algorithms';
 import type { KeyRingHealth } from '../keys/key-ring';
+import type { KeyUse } from '../keys/key-store';
 import type { KeyPhase, PhasedKey } from '../keys/phases';
 import type { Metrics, RingReading } from './metrics';
 
@@ -19,9 +21,10 @@ export function ringReading(phased: readonly PhasedKey[], now: number, health: P
  * Turns successive views of the ring into phase-change events. Phases are computed, never stored,
  * so a change is seen by comparing views: the first view is the baseline (a restart is not a
  * change), a version seen for the first time comes from `none`. Every instance counts what it sees:
- * with several instances each change is counted once per instance.
+ * with several instances each change is counted once per instance. One tracker per key (the
+ * signing key's ring, the encryption key's ring), each counted under its `key`.
  */
-export function createPhaseChangeTracker(metrics: Pick<Metrics, 'keyPhaseChanged'>): { observe(phased: readonly PhasedKey[]): void } {
+export function createPhaseChangeTracker(metrics: Pick<Metrics, 'keyPhaseChanged'>, key: KeyUse): { observe(phased: readonly PhasedKey<KeyAlgorithm>[]): void } {
   let known: Map<string, KeyPhase> | undefined;
   return {
     observe(phased) {
@@ -29,7 +32,7 @@ export function createPhaseChangeTracker(metrics: Pick<Metrics, 'keyPhaseChanged
       if (known) {
         for (const [kid, phase] of current) {
           const before = known.get(kid) ?? 'none';
-          if (before !== phase) metrics.keyPhaseChanged({ from: before, to: phase });
+          if (before !== phase) metrics.keyPhaseChanged({ key, from: before, to: phase });
         }
       }
       known = current;

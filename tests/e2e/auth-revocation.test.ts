@@ -13,6 +13,7 @@ const APP_AUDIENCE = 'api://kv-jwt-e2e';
 const LOGIC_APP = randomUUID();
 const ADMIN = randomUUID();
 const VERIFIER = randomUUID();
+const PAYROLL = randomUUID();
 let issuer: EntraIssuer;
 let dir: string;
 let env: Record<string, string>;
@@ -58,6 +59,7 @@ beforeAll(async () => {
       [LOGIC_APP]: { operations: ['sign', 'verify', 'revoke'], audiences: ['api://orders'], maxTtl: 'PT10M', claims: ['role'] },
       [ADMIN]: { operations: ['admin', 'verify'], verifyAudiences: ['api://orders'] },
       [VERIFIER]: { operations: ['verify'], verifyAudiences: ['api://orders'] },
+      [PAYROLL]: { operations: ['sign', 'verify', 'revoke'], audiences: ['api://payroll'] },
     }),
     JWT_AUDIENCES: 'api://orders,api://payroll',
     JWT_ISSUER: 'https://jwt.test/api',
@@ -115,6 +117,14 @@ describe('caller identity over HTTP', () => {
       expect((await call(hosts[0], path, undefined)).status).toBe(200);
     }
   });
+
+  it('tells anonymous callers and non-admins the health status only; admins get the checks', async () => {
+    expect((await call(hosts[0], '/api/health', undefined)).body).toEqual({ status: 'healthy' });
+    expect((await call(hosts[0], '/api/health', LOGIC_APP)).body).toEqual({ status: 'healthy' });
+    expect((await call(hosts[0], '/api/health', undefined, undefined, { authorization: 'Bearer not.a.token' })).body).toEqual({ status: 'healthy' });
+    const admin = await call(hosts[0], '/api/health', ADMIN);
+    expect(admin.body).toMatchObject({ status: 'healthy', checks: { keyStore: expect.any(Object), signingKey: expect.any(Object), revocation: expect.any(Object), rotation: expect.any(Object) } });
+  });
 });
 
 describe('revocation across instances', () => {
@@ -128,6 +138,27 @@ describe('revocation across instances', () => {
     console.log(`revocation honoured by the other instance after ${elapsed} ms`);
     const other = await sign(hosts[0], 'stolen-laptop');
     expect(await activeOn(hosts[1], other)).toBe(true);
+  });
+
+  it('judges a token only for the audiences the calling caller may verify (no laundering)', async () => {
+    const orders = await sign(hosts[0], 'frank');
+    expect(await activeOn(hosts[0], orders)).toBe(true);
+    const payrollView = await call(hosts[0], '/api/verify', PAYROLL, { token: orders });
+    expect(payrollView.body).toEqual({ active: false, error: 'wrong_audience' });
+    const narrowed = await call(hosts[0], '/api/verify', VERIFIER, { token: orders, audience: 'api://payroll' });
+    expect(narrowed.body).toEqual({ active: false, error: 'wrong_audience' });
+    expect((await call(hosts[0], '/api/verify', VERIFIER, { token: orders, audience: '' })).status).toBe(400);
+    expect((await call(hosts[0], '/api/verify', VERIFIER, { token: orders })).body).toMatchObject({ active: true, azp: LOGIC_APP.toLowerCase() });
+  });
+
+  it('revokes only tokens issued to the caller (azp) or for its audiences; others get 200 and nothing happens (RFC 7009)', async () => {
+    const token = await sign(hosts[0], 'grace');
+    const foreign = await call(hosts[0], '/api/revoke', PAYROLL, { token });
+    expect(foreign.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await activeOn(hosts[1], token)).toBe(true);
+    expect((await call(hosts[0], '/api/revoke', LOGIC_APP, { token })).status).toBe(200);
+    expect(await activeOn(hosts[0], token)).toBe('revoked');
   });
 
   it('answers 200 for unknown or forged tokens (RFC 7009) and 400 without a token', async () => {

@@ -42,7 +42,7 @@ async function rotateTwice(host: RunningHost): Promise<{ kid: string; disabled: 
 }
 
 async function checkTimeline(host: RunningHost, emergency: { kid: string; disabled: string[] }, expectedTitle: string): Promise<void> {
-  const listing = (await (await fetch(`${host.baseUrl}/api/keys`)).json()) as { keys: KeyEntry[] };
+  const listing = (await (await fetch(`${host.baseUrl}/api/keys`)).json()) as { keys: KeyEntry[]; encryption: { keys: KeyEntry[] } };
   const response = await fetch(`${host.baseUrl}/api/keys/timeline`);
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toBe('image/svg+xml; charset=utf-8');
@@ -55,8 +55,12 @@ async function checkTimeline(host: RunningHost, emergency: { kid: string; disabl
   expect(allElements(root).map((element) => element.tag)).not.toContain('script');
   expect(textOf(root)).toContain(expectedTitle);
 
-  const lanes = byClass(root, 'lane').map((lane) => ({ kid: lane.attributes['data-kid'], phase: lane.attributes['data-phase'] }));
+  const allLanes = byClass(root, 'lane').map((lane) => ({ kid: lane.attributes['data-kid'], phase: lane.attributes['data-phase'], use: lane.attributes['data-use'] }));
+  const lanes = allLanes.filter((lane) => lane.use === 'sig').map(({ kid, phase }) => ({ kid, phase }));
   expect(lanes).toEqual(listing.keys.map(({ kid, phase }) => ({ kid, phase })));
+  // The encryption key's lanes below the signing key's (its bootstrap version, active).
+  expect(allLanes.filter((lane) => lane.use === 'enc').map(({ kid, phase }) => ({ kid, phase }))).toEqual(listing.encryption.keys.map(({ kid, phase }) => ({ kid, phase })));
+  expect(allLanes.map((lane) => lane.use)).toEqual([...lanes.map(() => 'sig'), ...listing.encryption.keys.map(() => 'enc')]);
   // bootstrap key (disabled by the emergency), announced successor, emergency key (active)
   expect(lanes.map((lane) => lane.phase).sort()).toEqual(['active', 'announced', 'disabled']);
   expect(lanes.find((lane) => lane.phase === 'active')?.kid).toBe(emergency.kid);
@@ -67,7 +71,7 @@ async function checkTimeline(host: RunningHost, emergency: { kid: string; disabl
   expect(Math.abs(Number(now?.attributes['data-time']) - Date.now() / 1000)).toBeLessThan(60);
   // An announced successor exists: the next rotation is its activation + interval − propagation.
   const next = byClass(root, 'next-rotation').find((element) => element.tag === 'line');
-  const announced = byClass(root, 'lane').find((lane) => lane.attributes['data-phase'] === 'announced');
+  const announced = byClass(root, 'lane').find((lane) => lane.attributes['data-phase'] === 'announced' && lane.attributes['data-use'] === 'sig');
   const activates = Number(byClass(announced ?? root, 'span').find((span) => span.attributes['data-phase'] === 'active')?.attributes['data-from']);
   expect(Number(next?.attributes['data-time'])).toBe(activates + 86400 - 3600);
 }

@@ -17,4 +17,17 @@ describe('OpenAPI document', () => {
     const ids = Object.values(document.paths).flatMap((methods) => Object.values(methods).map((o) => o.operationId)).sort();
     expect(ids).toEqual(compiledRegistrations().filter((f) => f.trigger === 'http').map((f) => f.name).sort());
   });
+
+  it('documents the binding fields of sign and verify, and not on revoke', () => {
+    type Schema = { properties: Record<string, unknown> };
+    type Body = { content: Record<string, { schema: Schema }> };
+    const paths = (openApiDocument('https://example.test/api') as { paths: Record<string, { post: { requestBody: Body } }> }).paths;
+    const sign = paths['/sign'].post.requestBody.content['application/json'].schema;
+    expect(Object.keys(sign.properties)).toEqual(expect.arrayContaining(['claims', 'client_certificate', 'dpop']));
+    expect((sign.properties.claims as Schema).properties).toHaveProperty('cnf');
+    for (const type of ['application/json', 'application/x-www-form-urlencoded']) {
+      expect(Object.keys(paths['/verify'].post.requestBody.content[type].schema.properties)).toEqual(expect.arrayContaining(['token', 'client_certificate', 'dpop', 'htm', 'htu']));
+      expect(Object.keys(paths['/revoke'].post.requestBody.content[type].schema.properties)).not.toContain('dpop');
+    }
+  });
 });

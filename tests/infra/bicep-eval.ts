@@ -1,13 +1,15 @@
-import { createHash } from 'node:crypto';
-import type { BicepFile, BicepValue } from './bicep-reader';
+import { AZURE_CLOUD, builtins, type Environment } from './bicep-functions';
+import type { BicepLoop, BicepValue } from './bicep-reader';
+import { multilineEnd, multilineValue } from './bicep-text';
 
 /**
  * Evaluates the Bicep expressions this repository's names, settings and policies are built from, with the
  * handful of functions they use, so tests can check values (a storage account name for an awkward environment
- * name, the CALLER_POLICY JSON) rather than source text. ARM's uniqueString() hash is not published: the
- * stand-in here has its shape (13 characters of a-z and 2-7), which is what name-validity checks need.
+ * name, the CALLER_POLICY JSON) rather than source text. The functions themselves are in bicep-functions.ts;
+ * a file's symbols (parameters, variables, resources) in bicep-scope.ts.
  */
-export class BicepFail extends Error {}
+
+export { BicepFail, composite, dateTimeAdd, uniqueString, type Environment } from './bicep-functions';
 
 type Value = unknown;
 type Token = { t: 'str'; chunks: Array<{ text: string } | { expr: string }> } | { t: 'num'; v: number } | { t: 'id'; v: string } | { t: 'op'; v: string };
@@ -20,7 +22,11 @@ function tokenize(text: string): Token[] {
   while (i < text.length) {
     const c = text[i];
     if (c === ' ' || c === '\t' || c === '\r') i += 1;
-    else if (c === "'") {
+    else if (text.startsWith("'''", i)) {
+      const end = multilineEnd(text, i);
+      tokens.push({ t: 'str', chunks: [{ text: multilineValue(text.slice(i, end)) }] });
+      i = end;
+    } else if (c === "'") {
       const chunks: Array<{ text: string } | { expr: string }> = [];
       let literal = '';
       i += 1;
@@ -64,62 +70,6 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
-/** A stand-in for ARM's uniqueString: deterministic, 13 characters from ARM's base32 alphabet. */
-export function uniqueString(...parts: string[]): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
-  const digest = createHash('sha256').update(parts.join('|')).digest();
-  return Array.from({ length: 13 }, (_, k) => alphabet[digest[k] % 32]).join('');
-}
-
-function isEmpty(value: Value): boolean {
-  if (value === null || value === undefined || value === '') return true;
-  if (Array.isArray(value)) return value.length === 0;
-  return typeof value === 'object' && Object.keys(value).length === 0;
-}
-
-export interface Environment {
-  subscriptionId: string;
-  tenantId: string;
-  loginEndpoint: string;
-}
-
-const AZURE_CLOUD: Environment = { subscriptionId: '00000000-0000-0000-0000-0000000000aa', tenantId: '00000000-0000-0000-0000-0000000000bb', loginEndpoint: 'https://login.microsoftonline.com/' };
-
-function builtins(env: Environment): Record<string, (...args: Value[]) => Value> {
-  const str = (v: Value): string => (typeof v === 'string' ? v : JSON.stringify(v));
-  return {
-    toLower: (s) => str(s).toLowerCase(),
-    toUpper: (s) => str(s).toUpperCase(),
-    replace: (s, a, b) => str(s).split(str(a)).join(str(b)),
-    take: (v, n) => (Array.isArray(v) ? v.slice(0, Number(n)) : str(v).slice(0, Number(n))),
-    uniqueString: (...parts) => uniqueString(...parts.map(str)),
-    empty: (v) => isEmpty(v),
-    endsWith: (s, x) => str(s).endsWith(str(x)),
-    startsWith: (s, x) => str(s).startsWith(str(x)),
-    contains: (v, x) => (Array.isArray(v) ? v.includes(x) : typeof v === 'string' ? v.includes(str(x)) : Object.prototype.hasOwnProperty.call(v, str(x))),
-    string: (v) => str(v),
-    length: (v) => (Array.isArray(v) || typeof v === 'string' ? v.length : Object.keys(v as object).length),
-    concat: (...vs) => (vs.every(Array.isArray) ? (vs as unknown[][]).flat() : vs.map(str).join('')),
-    union: (...vs) => (vs.every(Array.isArray) ? [...new Set((vs as unknown[][]).flat())] : Object.assign({}, ...(vs as object[]))),
-    split: (s, sep) => str(s).split(str(sep)),
-    trim: (s) => str(s).trim(),
-    join: (a, sep) => (a as unknown[]).map(str).join(str(sep)),
-    filter: (a, f) => (a as unknown[]).filter((x) => (f as (x: Value) => Value)(x) === true),
-    map: (a, f) => (a as unknown[]).map((x) => (f as (x: Value) => Value)(x)),
-    fail: (message) => {
-      throw new BicepFail(str(message));
-    },
-    subscriptionResourceId: (type, ...names) => `/subscriptions/${env.subscriptionId}/providers/${str(type)}/${names.map(str).join('/')}`,
-    guid: (...parts) => {
-      const h = createHash('sha1').update(parts.map(str).join('|')).digest('hex');
-      return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
-    },
-    subscription: () => ({ id: `/subscriptions/${env.subscriptionId}`, subscriptionId: env.subscriptionId }),
-    tenant: () => ({ tenantId: env.tenantId }),
-    environment: () => ({ authentication: { loginEndpoint: env.loginEndpoint }, suffixes: { storage: 'core.windows.net' } }),
-  };
-}
-
 type Node =
   | { k: 'lit'; v: Value }
   | { k: 'tpl'; parts: Array<string | Node> }
@@ -132,6 +82,7 @@ type Node =
   | { k: 'tern'; c: Node; a: Node; b: Node }
   | { k: 'arr'; items: Node[] }
   | { k: 'obj'; entries: Array<[string | Node, Node]> }
+  | { k: 'for'; item: string; index?: string; iterable: Node; condition?: Node; body: Node }
   | { k: 'lambda'; param: string; body: Node };
 
 const LEVELS = [['??'], ['||'], ['&&'], ['==', '!='], ['<', '>', '<=', '>=']];
@@ -140,6 +91,44 @@ function parseExpression(text: string): Node {
   const tokens = tokenize(text);
   let p = 0;
   const isOp = (v: string): boolean => tokens[p]?.t === 'op' && (tokens[p] as { v: string }).v === v;
+  const isWord = (v: string, at = p): boolean => tokens[at]?.t === 'id' && (tokens[at] as { v: string }).v === v;
+  const newlines = (): void => {
+    while (isOp('\n')) p += 1;
+  };
+  const name = (): string => {
+    const token = tokens[p++];
+    if (token?.t !== 'id') throw new Error(`a name expected in ${text}`);
+    return token.v;
+  };
+  /** `[for item in iterable: body]` or `[for (item, index) in iterable: if (condition) body]`, after `[`. */
+  const loop = (): Node => {
+    p += 1;
+    let item: string;
+    let index: string | undefined;
+    if (isOp('(')) {
+      p += 1;
+      item = name();
+      take(',');
+      index = name();
+      take(')');
+    } else item = name();
+    if (!isWord('in')) throw new Error(`"in" expected in ${text}`);
+    p += 1;
+    const iterable = ternary();
+    take(':');
+    newlines();
+    let condition: Node | undefined;
+    if (isWord('if') && tokens[p + 1]?.t === 'op' && (tokens[p + 1] as { v: string }).v === '(') {
+      p += 2;
+      condition = ternary();
+      take(')');
+      newlines();
+    }
+    const body = ternary();
+    newlines();
+    take(']');
+    return { k: 'for', item, index, iterable, condition, body };
+  };
   const take = (v: string): void => {
     if (!isOp(v)) throw new Error(`expected "${v}" in ${text}`);
     p += 1;
@@ -201,6 +190,8 @@ function parseExpression(text: string): Node {
       return inner;
     }
     if (token.t === 'op' && token.v === '[') {
+      newlines();
+      if (isWord('for')) return loop();
       const items: Node[] = [];
       list(']', () => items.push(ternary()));
       return { k: 'arr', items };
@@ -283,6 +274,17 @@ export function evaluateExpression(text: string, lookup: (name: string) => Value
         return node.items.map((i) => run(i, locals));
       case 'obj':
         return Object.fromEntries(node.entries.map(([k, v]) => [typeof k === 'string' ? k : String(run(k, locals)), run(v, locals)]));
+      case 'for': {
+        const items = run(node.iterable, locals);
+        if (!Array.isArray(items)) throw new Error(`a loop over something that is not an array in ${text}`);
+        const out: Value[] = [];
+        items.forEach((item: Value, index) => {
+          const scope = new Map([...locals, [node.item, item]]);
+          if (node.index !== undefined) scope.set(node.index, index);
+          if (node.condition === undefined || run(node.condition, scope) === true) out.push(run(node.body, scope));
+        });
+        return out;
+      }
       case 'lambda':
         return (x: Value): Value => run(node.body, new Map([...locals, [node.param, x]]));
     }
@@ -297,6 +299,8 @@ export function evaluateValue(value: BicepValue, lookup: (name: string) => Value
       return Object.fromEntries([...value.entries].map(([k, v]) => [k.startsWith("'") ? String(evaluateExpression(k, lookup, env)) : k, evaluateValue(v, lookup, env)]));
     case 'array':
       return value.items.map((v) => evaluateValue(v, lookup, env));
+    case 'for':
+      return loopScopes(value.loop, value.condition, lookup, env).map((scope) => evaluateValue(value.body, scope, env));
     case 'null':
       return null;
     case 'expression':
@@ -307,28 +311,12 @@ export function evaluateValue(value: BicepValue, lookup: (name: string) => Value
 }
 
 /**
- * A scope for one Bicep file: parameters from `params` (else their defaults), vars evaluated on first use,
- * and any other symbol (module outputs, resources) from `symbols`.
+ * The scopes of a loop's items: the loop variables (item, index) over `lookup`, one per item its
+ * condition keeps (ARM evaluates a loop's `if` per item).
  */
-export function fileScope(file: BicepFile, params: Record<string, Value>, symbols: Record<string, Value> = {}, env?: Environment): (name: string) => Value {
-  const cache = new Map<string, Value>();
-  const lookup = (name: string): Value => {
-    if (name in params) return params[name];
-    if (cache.has(name)) return cache.get(name);
-    const param = file.params.get(name);
-    if (param) {
-      if (!param.defaultValue) throw new Error(`parameter ${name} has no value and no default`);
-      return evaluateValue(param.defaultValue, lookup, env);
-    }
-    const variable = file.vars.get(name);
-    if (variable) {
-      const value = evaluateValue(variable, lookup, env);
-      cache.set(name, value);
-      return value;
-    }
-    if (name in symbols) return symbols[name];
-    throw new Error(`unknown symbol ${name}`);
-  };
-  return lookup;
+export function loopScopes(loop: BicepLoop, condition: string | undefined, lookup: (name: string) => Value, env?: Environment): Array<(name: string) => Value> {
+  const items = evaluateValue(loop.iterable, lookup, env);
+  if (!Array.isArray(items)) throw new Error(`a loop over something that is not an array: ${loop.iterable.text}`);
+  const scopes = items.map((item: Value, index) => (name: string): Value => (name === loop.item ? item : name === loop.index ? index : lookup(name)));
+  return condition === undefined ? scopes : scopes.filter((scope) => evaluateExpression(condition, scope, env) === true);
 }
-

@@ -1,19 +1,30 @@
 import { readFileSync } from 'node:fs';
+import { multilineEnd, multilineValue, scanTo, skipString, stripComments } from './bicep-text';
+
+export { multilineEnd, multilineValue, stripComments } from './bicep-text';
 
 /**
  * A small reader for the Bicep this repository writes (no Bicep compiler runs here). It removes comments,
- * splits a file into statements and reads object, array and literal values into a tree; anything else (a
- * function call, a ternary, an interpolated string) is kept as its source text for bicep-eval.ts. A test that
- * reads this tree can not be fooled by commented-out code or by text in a description.
+ * splits a file into statements and reads object, array, loop and literal values into a tree; anything else
+ * (a function call, a ternary, an interpolated string) is kept as its source text for bicep-eval.ts. A test
+ * that reads this tree can not be fooled by commented-out code or by text in a description.
  */
 export type BicepValue =
   | { kind: 'object'; entries: Map<string, BicepValue>; text: string }
   | { kind: 'array'; items: BicepValue[]; text: string }
+  | { kind: 'for'; loop: BicepLoop; condition?: string; body: BicepValue; text: string }
   | { kind: 'string'; value: string; text: string }
   | { kind: 'number'; value: number; text: string }
   | { kind: 'bool'; value: boolean; text: string }
   | { kind: 'null'; text: string }
   | { kind: 'expression'; text: string };
+
+/** The head of `[for item in iterable: …]` or `[for (item, index) in iterable: …]`. */
+export interface BicepLoop {
+  item: string;
+  index?: string;
+  iterable: BicepValue;
+}
 
 export interface BicepParam {
   name: string;
@@ -27,10 +38,10 @@ export interface BicepResource {
   type: string;
   apiVersion: string;
   existing: boolean;
-  /** Text of `if (...)`, without the parentheses. */
+  /** Text of `if (...)`, without the parentheses (inside the loop for a loop: it filters the items). */
   condition?: string;
-  /** Text of `[for ... in ...: {` (the loop header) when the resource is a loop. */
-  loop?: string;
+  /** Set when the declaration is a loop (`= [for … in …: {…}]`): one resource per item. */
+  loop?: BicepLoop;
   body: Extract<BicepValue, { kind: 'object' }>;
 }
 
@@ -38,6 +49,7 @@ export interface BicepModule {
   symbol: string;
   path: string;
   condition?: string;
+  loop?: BicepLoop;
   body: Extract<BicepValue, { kind: 'object' }>;
 }
 
@@ -49,77 +61,6 @@ export interface BicepFile {
   resources: BicepResource[];
   modules: BicepModule[];
   outputs: Map<string, { type: string; value: BicepValue }>;
-}
-
-/** Source without // and /* *\/ comments; strings ('…' with \ escapes, '''…''') are kept as they are. */
-export function stripComments(source: string): string {
-  let out = '';
-  let i = 0;
-  while (i < source.length) {
-    if (source.startsWith("'''", i)) {
-      const end = source.indexOf("'''", i + 3);
-      if (end < 0) throw new Error('unterminated multi-line string');
-      out += source.slice(i, end + 3);
-      i = end + 3;
-    } else if (source[i] === "'") {
-      let j = i + 1;
-      while (j < source.length && source[j] !== "'") j += source[j] === '\\' ? 2 : 1;
-      out += source.slice(i, j + 1);
-      i = j + 1;
-    } else if (source.startsWith('//', i)) {
-      while (i < source.length && source[i] !== '\n') i += 1;
-    } else if (source.startsWith('/*', i)) {
-      const end = source.indexOf('*/', i + 2);
-      if (end < 0) throw new Error('unterminated comment');
-      out += source.slice(i, end + 2).replace(/[^\n]/g, '');
-      i = end + 2;
-    } else {
-      out += source[i];
-      i += 1;
-    }
-  }
-  return out;
-}
-
-/** Index just past the string literal starting at `i`. */
-function skipString(text: string, i: number): number {
-  if (text.startsWith("'''", i)) return text.indexOf("'''", i + 3) + 3;
-  let j = i + 1;
-  let depth = 0;
-  while (j < text.length) {
-    if (text[j] === '\\') j += 2;
-    else if (text.startsWith('${', j)) {
-      depth += 1;
-      j += 2;
-    } else if (text[j] === '}' && depth > 0) {
-      depth -= 1;
-      j += 1;
-    } else if (text[j] === "'" && depth === 0) return j + 1;
-    else if (text[j] === "'") j = skipString(text, j);
-    else j += 1;
-  }
-  throw new Error(`unterminated string in: ${text.slice(i, i + 40)}`);
-}
-
-/** Index of the first `stops` character at bracket depth 0 from `i` (or text.length). */
-function scanTo(text: string, i: number, stops: string): number {
-  let depth = 0;
-  let j = i;
-  while (j < text.length) {
-    const c = text[j];
-    if (c === "'") {
-      j = skipString(text, j);
-      continue;
-    }
-    if (depth === 0 && stops.includes(c)) return j;
-    if ('([{'.includes(c)) depth += 1;
-    else if (')]}'.includes(c)) {
-      if (depth === 0) return j;
-      depth -= 1;
-    }
-    j += 1;
-  }
-  return j;
 }
 
 /** A decorator such as @description('…') or @allowed([…]) that may span lines. */
@@ -149,12 +90,70 @@ function statements(code: string): Array<{ decorators: string[]; head: string }>
   return out;
 }
 
+function skipSpace(text: string, i: number): number {
+  let j = i;
+  while (j < text.length && /\s/.test(text[j])) j += 1;
+  return j;
+}
+
+/** `[for item in iterable: body]`, `[for (item, index) in iterable: if (condition) body]`, from the `[` at `i`. */
+function parseLoopAt(text: string, i: number): { value: Extract<BicepValue, { kind: 'for' }>; end: number } {
+  const close = scanTo(text, i + 1, ']');
+  if (text[close] !== ']') throw new Error(`unterminated loop: ${text.slice(i, i + 40)}`);
+  let j = skipSpace(text, i + 1);
+  const fail = (what: string): never => {
+    throw new Error(`${what} expected in the loop at: ${text.slice(j, j + 40)}`);
+  };
+  const word = (expected: string): void => {
+    if (!text.startsWith(expected, j) || /\w/.test(text[j + expected.length] ?? '')) fail(`"${expected}"`);
+    j = skipSpace(text, j + expected.length);
+  };
+  const punctuation = (expected: string): void => {
+    if (text[j] !== expected) fail(`"${expected}"`);
+    j = skipSpace(text, j + 1);
+  };
+  const identifier = (): string => {
+    const name = /^[A-Za-z_]\w*/.exec(text.slice(j))?.[0] ?? fail('a loop variable');
+    j = skipSpace(text, j + name.length);
+    return name;
+  };
+  word('for');
+  let item: string;
+  let index: string | undefined;
+  if (text[j] === '(') {
+    punctuation('(');
+    item = identifier();
+    punctuation(',');
+    index = identifier();
+    punctuation(')');
+  } else item = identifier();
+  word('in');
+  const colon = scanTo(text, j, ':');
+  if (colon >= close) fail('":"');
+  const iterable = parseValue(text.slice(j, colon).trim());
+  j = skipSpace(text, colon + 1);
+  let condition: string | undefined;
+  if (/^if\s*\(/.test(text.slice(j, close))) {
+    const open = text.indexOf('(', j);
+    const shut = scanTo(text, open + 1, ')');
+    condition = text.slice(open + 1, shut).trim();
+    j = skipSpace(text, shut + 1);
+  }
+  const body = parseValue(text.slice(j, close).trim());
+  const loop: BicepLoop = index === undefined ? { item, iterable } : { item, index, iterable };
+  const value: Extract<BicepValue, { kind: 'for' }> = { kind: 'for', loop, body, text: text.slice(i, close + 1) };
+  if (condition !== undefined) value.condition = condition;
+  return { value, end: close + 1 };
+}
+
 function parseValueAt(text: string, i: number): { value: BicepValue; end: number } {
   while (text[i] === ' ' || text[i] === '\t') i += 1;
   const start = i;
   let value: BicepValue | undefined;
   let end: number;
-  if (text[i] === '{') {
+  if (text[i] === '[' && /^\[\s*for\s/.test(text.slice(i))) {
+    ({ value, end } = parseLoopAt(text, i));
+  } else if (text[i] === '{') {
     const close = scanTo(text, i + 1, '}');
     const entries = new Map<string, BicepValue>();
     let j = i + 1;
@@ -171,7 +170,7 @@ function parseValueAt(text: string, i: number): { value: BicepValue; end: number
     }
     end = close + 1;
     value = { kind: 'object', entries, text: text.slice(start, end) };
-  } else if (text[i] === '[' && !/^\[\s*for\s/.test(text.slice(i))) {
+  } else if (text[i] === '[') {
     const close = scanTo(text, i + 1, ']');
     const items: BicepValue[] = [];
     let j = i + 1;
@@ -201,6 +200,7 @@ function literal(source: string): BicepValue {
   if (/^-?\d+$/.test(source)) return { kind: 'number', value: Number(source), text: source };
   if (source === 'true' || source === 'false') return { kind: 'bool', value: source === 'true', text: source };
   if (source === 'null') return { kind: 'null', text: source };
+  if (source.startsWith("'''") && multilineEnd(source, 0) === source.length) return { kind: 'string', value: multilineValue(source), text: source };
   if (source.startsWith("'") && !source.startsWith("'''") && skipString(source, 0) === source.length && !/\$\{/.test(source)) {
     return { kind: 'string', value: source.slice(1, -1).replace(/\\(.)/g, (_m, c: string) => ({ n: '\n', t: '\t', r: '\r' })[c] ?? c), text: source };
   }
@@ -214,10 +214,25 @@ export function parseValue(text: string): BicepValue {
   return value;
 }
 
-function objectBody(text: string, what: string): Extract<BicepValue, { kind: 'object' }> {
-  const value = parseValue(text);
+type ObjectValue = Extract<BicepValue, { kind: 'object' }>;
+
+/** What follows `=` in a resource or module declaration: `{…}`, `if (condition) {…}`, or a loop of `{…}`. */
+function declaration(text: string, what: string): { condition?: string; loop?: BicepLoop; body: ObjectValue } {
+  let rest = text.trim();
+  let condition: string | undefined;
+  if (/^if\s*\(/.test(rest)) {
+    const open = rest.indexOf('(');
+    const close = scanTo(rest, open + 1, ')');
+    condition = rest.slice(open + 1, close).trim();
+    rest = rest.slice(close + 1).trim();
+  }
+  const value = parseValue(rest);
+  if (value.kind === 'for' && condition === undefined) {
+    if (value.body.kind !== 'object') throw new Error(`${what}: expected an object body in the loop`);
+    return value.condition === undefined ? { loop: value.loop, body: value.body } : { condition: value.condition, loop: value.loop, body: value.body };
+  }
   if (value.kind !== 'object') throw new Error(`${what}: expected an object body`);
-  return value;
+  return condition === undefined ? { body: value } : { condition, body: value };
 }
 
 export function parseBicep(source: string): BicepFile {
@@ -230,10 +245,10 @@ export function parseBicep(source: string): BicepFile {
       file.params.set(m[1], { name: m[1], type: m[2], defaultValue: m[3] === undefined ? undefined : parseValue(m[3]), decorators });
     } else if ((m = /^var\s+(\w+)\s*=\s*([\s\S]+)$/.exec(head))) file.vars.set(m[1], parseValue(m[2]));
     else if ((m = /^output\s+(\w+)\s+(\w+)\s*=\s*([\s\S]+)$/.exec(head))) file.outputs.set(m[1], { type: m[2], value: parseValue(m[3]) });
-    else if ((m = /^resource\s+(\w+)\s+'([^'@]+)@([^']+)'(\s+existing)?\s*=\s*(?:if\s*\(([\s\S]*?)\)\s*)?(\[for\s[^{]*?:\s*)?(\{[\s\S]*?)(\])?$/.exec(head))) {
-      file.resources.push({ symbol: m[1], type: m[2], apiVersion: m[3], existing: Boolean(m[4]), condition: m[5], loop: m[6]?.trim(), body: objectBody(m[7], m[1]) });
-    } else if ((m = /^module\s+(\w+)\s+'([^']+)'\s*=\s*(?:if\s*\(([\s\S]*?)\)\s*)?(\{[\s\S]*)$/.exec(head))) {
-      file.modules.push({ symbol: m[1], path: m[2], condition: m[3], body: objectBody(m[4], m[1]) });
+    else if ((m = /^resource\s+(\w+)\s+'([^'@]+)@([^']+)'(\s+existing)?\s*=([\s\S]+)$/.exec(head))) {
+      file.resources.push({ symbol: m[1], type: m[2], apiVersion: m[3], existing: Boolean(m[4]), ...declaration(m[5], m[1]) });
+    } else if ((m = /^module\s+(\w+)\s+'([^']+)'\s*=([\s\S]+)$/.exec(head))) {
+      file.modules.push({ symbol: m[1], path: m[2], ...declaration(m[3], m[1]) });
     } else throw new Error(`a statement this reader does not know: ${head.slice(0, 60)}`);
   }
   return file;

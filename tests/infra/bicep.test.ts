@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseCallerPolicy } from '../../src/config/caller-policy';
 import { BicepFail } from './bicep-eval';
 import { at, parseBicep, type BicepValue } from './bicep-reader';
-import { DEFAULTS as defaults, defaultAppSettings, deployment, INFRA, main, MODULE_FILES, moduleFile, read, resourceNamed, ROOT, STAND_INS, text } from './deployment-model';
+import { DEFAULTS as defaults, defaultAppSettings, deployment, INFRA, main, MODULE_FILES, moduleFile, read, resourceNamed, ROOT, STAND_INS, text, TYPE_CHECKER } from './deployment-model';
 
 /**
  * The Bicep, read as a structure (comments stripped, resources, parameters, values) and evaluated where it
@@ -27,11 +27,26 @@ describe('Bicep reader', () => {
   });
 });
 
+describe('module parameters (the type checker does not follow modules)', () => {
+  const jsType = (value: unknown): string => (Array.isArray(value) ? 'array' : typeof value === 'number' && Number.isInteger(value) ? 'int' : typeof value === 'boolean' ? 'bool' : typeof value);
+
+  it('passes each module only parameters it declares, every one it requires, each of its declared type', () => {
+    const deployed = deployment(defaults);
+    for (const module of main.modules) {
+      const declared = moduleFile(module.path).params;
+      const passed = [...(at(module.body, 'params') as Extract<BicepValue, { kind: 'object' }>).entries.keys()];
+      const required = [...declared.values()].filter((p) => p.defaultValue === undefined).map((p) => p.name);
+      expect({ module: module.symbol, unknown: passed.filter((name) => !declared.has(name)), missing: required.filter((name) => !passed.includes(name)) }).toEqual({ module: module.symbol, unknown: [], missing: [] });
+      for (const [name, value] of Object.entries(deployed.moduleParams(module.symbol))) {
+        expect({ module: module.symbol, name, type: jsType(value) }).toEqual({ module: module.symbol, name, type: declared.get(name)?.type });
+      }
+    }
+  });
+});
+
 describe('offline type check (Azure and Microsoft Graph resource types)', () => {
   it('finds nothing wrong in infra/ with the shared checker, or the vendored copy on a clean clone', () => {
-    const shared = resolve(ROOT, '..', 'shared', 'bicep-types', 'check.mjs');
-    const checker = existsSync(shared) ? shared : join(__dirname, 'bicep-types', 'check.mjs');
-    const run = spawnSync(process.execPath, [checker, 'infra'], { cwd: ROOT, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [TYPE_CHECKER, 'infra'], { cwd: ROOT, encoding: 'utf8' });
     expect({ status: run.status, output: run.stdout + run.stderr }).toEqual({ status: 0, output: expect.stringMatching(/resources checked, 0 findings/) });
   });
 });

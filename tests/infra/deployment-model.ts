@@ -1,16 +1,24 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { evaluateValue, fileScope, type Environment } from './bicep-eval';
+import { evaluateExpression, evaluateValue, loopScopes, type Environment } from './bicep-eval';
+import { fileScope } from './bicep-scope';
 import { at, readBicep, type BicepFile, type BicepResource, type BicepValue } from './bicep-reader';
 
 /**
  * What `azd up` would deploy for given parameters, evaluated from the Bicep itself: main.bicep's variables and
- * module parameters, then the modules' resources with those parameters. Values ARM only knows at deploy time
- * (principal ids, the registration's appId, host names) are stand-ins given by the caller.
+ * module parameters, then the modules' resources with those parameters, and module outputs from the modules.
+ * Values ARM only knows at deploy time (principal ids, the registration's appId, host names, connection strings)
+ * are stand-ins given by the caller.
  */
 export const ROOT = resolve(__dirname, '..', '..');
 export const INFRA = join(ROOT, 'infra');
 export const MODULE_FILES = readdirSync(join(INFRA, 'modules')).map((f) => `modules/${f}`);
+/**
+ * The offline Bicep type checker: the team's shared one next to the repository when it is there (it may be
+ * fresher), else the copy vendored in tests/infra/bicep-types/ (a clean clone, CI).
+ */
+const SHARED_TYPE_CHECKER = resolve(ROOT, '..', 'shared', 'bicep-types', 'check.mjs');
+export const TYPE_CHECKER = existsSync(SHARED_TYPE_CHECKER) ? SHARED_TYPE_CHECKER : join(__dirname, 'bicep-types', 'check.mjs');
 export const main = readBicep(join(INFRA, 'main.bicep'));
 const modules = new Map<string, BicepFile>();
 export function moduleFile(path: string): BicepFile {
@@ -56,28 +64,32 @@ export interface Deployment {
   moduleParams(module: string): Record<string, unknown>;
   /** A resource's `properties` (or a value below them) in a module, evaluated with the parameters main passes. */
   resource(module: string, symbol: string, ...path: string[]): Record<string, unknown>;
+  /**
+   * Every resource a declaration in a module deploys, whole (name, location, tags, kind, properties …): none
+   * when its `if` is false, one, or one per item of a loop that its condition keeps.
+   */
+  instances(module: string, symbol: string): Array<Record<string, unknown>>;
   output(name: string): unknown;
 }
 
 export function deployment(params: Record<string, unknown>, deployTime: DeployTimeValues = STAND_INS, env?: Environment): Deployment {
-  const symbols: Record<string, unknown> = {
-    resourceGroup: { name: 'rg-stand-in' },
-    appRegistration: { outputs: { clientId: deployTime.createdClientId, identifierUri: `api://${deployTime.createdClientId}`, servicePrincipalId: '55555555-5555-4555-8555-555555555555', callerAppRoleId: '66666666-6666-4666-8666-666666666666' } },
-    monitoring: { outputs: { connectionString: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://example.in.applicationinsights.azure.com/', appInsightsName: 'appi-stand-in' } },
-    storage: { outputs: { name: 'ststandin', deploymentContainerName: 'app-package', revocationTableName: 'revocations' } },
-    vault: { outputs: { name: 'kvstandin', uri: 'https://kvstandin.vault.azure.net/' } },
-    functionApp: { outputs: { name: 'func-stand-in', defaultHostName: deployTime.defaultHostName, principalId: deployTime.functionPrincipalId } },
+  // Module outputs main reads: these stand-ins, else the output evaluated from the module (a name, say).
+  const standIns: Record<string, Record<string, unknown>> = {
+    appRegistration: { clientId: deployTime.createdClientId, identifierUri: `api://${deployTime.createdClientId}`, servicePrincipalId: '55555555-5555-4555-8555-555555555555', callerAppRoleId: '66666666-6666-4666-8666-666666666666' },
+    monitoring: { connectionString: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://example.in.applicationinsights.azure.com/' },
+    storage: { name: 'ststandin', deploymentContainerName: 'app-package', revocationTableName: 'revocations', dpopReplayTableName: 'dpopjti' },
+    vault: { name: 'kvstandin', uri: 'https://kvstandin.vault.azure.net/' },
+    functionApp: { name: 'func-stand-in', defaultHostName: deployTime.defaultHostName, principalId: deployTime.functionPrincipalId },
     logicApps: {
-      outputs: {
         callApiName: 'logic-call-api-stand-in',
         callApiId: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Logic/workflows/logic-call-api-stand-in',
         callApiPrincipalId: deployTime.callApiPrincipalId,
         verifyInboundName: 'logic-verify-inbound-stand-in',
         verifyInboundId: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Logic/workflows/logic-verify-inbound-stand-in',
         verifyInboundPrincipalId: deployTime.verifyInboundPrincipalId,
-      },
     },
   };
+  const symbols: Record<string, unknown> = {};
   const lookup = fileScope(main, params, symbols, env);
   const moduleDeclaration = (symbol: string) => {
     const declaration = main.modules.find((m) => m.symbol === symbol);
@@ -85,6 +97,23 @@ export function deployment(params: Record<string, unknown>, deployTime: DeployTi
     return declaration;
   };
   const moduleParams = (symbol: string): Record<string, unknown> => evaluateValue(at(moduleDeclaration(symbol).body, 'params'), lookup, env) as Record<string, unknown>;
+  /** A module's file and the scope its resources are evaluated in: main's parameters for it, its resource group. */
+  const moduleContext = (symbol: string): { file: BicepFile; scope: (name: string) => unknown } => {
+    const declaration = moduleDeclaration(symbol);
+    const resourceGroup = (evaluateValue(at(declaration.body, 'scope'), lookup, env) as { name: string }).name;
+    const file = moduleFile(declaration.path);
+    return { file, scope: fileScope(file, moduleParams(symbol), {}, env, { resourceGroup }) };
+  };
+  for (const declaration of main.modules) {
+    const given = standIns[declaration.symbol] ?? {};
+    const declared = moduleFile(declaration.path).outputs;
+    for (const name of Object.keys(given)) if (!declared.has(name)) throw new Error(`stand-in for ${declaration.symbol}.outputs.${name}, an output ${declaration.path} does not declare`);
+    const outputs = {};
+    for (const [name, output] of declared) {
+      Object.defineProperty(outputs, name, { enumerable: true, get: () => (name in given ? given[name] : evaluateValue(output.value, moduleContext(declaration.symbol).scope, env)) });
+    }
+    symbols[declaration.symbol] = { outputs };
+  }
   return {
     value: lookup,
     deploys: (symbol) => {
@@ -93,11 +122,22 @@ export function deployment(params: Record<string, unknown>, deployTime: DeployTi
     },
     moduleParams,
     resource: (symbol, resourceSymbol, ...path) => {
-      const file = moduleFile(moduleDeclaration(symbol).path);
+      const { file, scope } = moduleContext(symbol);
       const resource = file.resources.find((r) => r.symbol === resourceSymbol);
       if (!resource) throw new Error(`${symbol} has no resource ${resourceSymbol}`);
-      const scope = fileScope(file, moduleParams(symbol), {}, env);
+      if (resource.loop) throw new Error(`${symbol}.${resourceSymbol} is a loop: read its items with instances()`);
       return evaluateValue(at(resource.body, 'properties', ...path), scope, env) as Record<string, unknown>;
+    },
+    instances: (symbol, resourceSymbol) => {
+      const { file, scope } = moduleContext(symbol);
+      const resource = file.resources.find((r) => r.symbol === resourceSymbol);
+      if (!resource) throw new Error(`${symbol} has no resource ${resourceSymbol}`);
+      const scopes = resource.loop
+        ? loopScopes(resource.loop, resource.condition, scope, env)
+        : resource.condition === undefined || evaluateExpression(resource.condition, scope, env) === true
+          ? [scope]
+          : [];
+      return scopes.map((itemScope) => evaluateValue(resource.body, itemScope, env) as Record<string, unknown>);
     },
     output: (name) => {
       const output = main.outputs.get(name);

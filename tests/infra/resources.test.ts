@@ -44,7 +44,7 @@ describe('the Entra registration (Microsoft Graph Bicep)', () => {
   it('keys the service principal by appId and requires app role assignment unless told otherwise', () => {
     expect([servicePrincipal.type, text(at(servicePrincipal.body, 'appId')), text(at(servicePrincipal.body, 'appRoleAssignmentRequired'))]).toEqual(['Microsoft.Graph/servicePrincipals', 'application.appId', 'requireAppRoleAssignment']);
     const [assignment] = resources('modules/app-role-assignments.bicep');
-    expect([assignment.type, assignment.loop, text(at(assignment.body, 'resourceId')), text(at(assignment.body, 'principalId'))]).toEqual(['Microsoft.Graph/appRoleAssignedTo', '[for principalId in principalIds:', 'servicePrincipalId', 'principalId']);
+    expect([assignment.type, assignment.loop?.item, assignment.loop && text(assignment.loop.iterable), text(at(assignment.body, 'resourceId')), text(at(assignment.body, 'principalId'))]).toEqual(['Microsoft.Graph/appRoleAssignedTo', 'principalId', 'principalIds', 'servicePrincipalId', 'principalId']);
   });
 
   it('assigns the caller role to both workflows and the deployer, and wires the registration into the app', () => {
@@ -98,6 +98,7 @@ describe('role assignments', () => {
   const roles = moduleFile('modules/role-assignments.bicep');
   const expected: Record<string, string> = {
     keyVaultCryptoOfficerRoleId: '14b46e9e-c2b7-41b4-b07b-48a6ebf60603',
+    keyVaultCryptoUserRoleId: '12338af0-0e69-4776-bea7-57ae8d297424',
     keyVaultSecretsOfficerRoleId: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
     storageBlobDataOwnerRoleId: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
     storageTableDataContributorRoleId: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
@@ -117,7 +118,7 @@ describe('role assignments', () => {
   });
 
   it('scopes every assignment to what it protects, named guid(scope, principal, role)', () => {
-    const scopes: Record<string, string> = { functionKeyCryptoOfficer: 'signingKey', functionVaultSecretsOfficer: 'vault', functionBlobOwner: 'storage', functionTableContributor: 'revocationTable', functionMetricsPublisher: 'appInsights', deployerBlobOwner: 'storage', deployerKeyCryptoOfficer: 'signingKey' };
+    const scopes: Record<string, string> = { functionKeyCryptoOfficer: 'signingKey', functionAuditKeyCryptoUser: 'auditKey', functionEncryptionKeyCryptoOfficer: 'encryptionKey', functionReplayTableContributor: 'dpopReplayTable', functionVaultSecretsOfficer: 'vault', functionBlobOwner: 'storage', functionTableContributor: 'revocationTable', functionMetricsPublisher: 'appInsights', deployerBlobOwner: 'storage', deployerKeyCryptoOfficer: 'signingKey' };
     expect(assignments.map((a) => a.symbol).sort()).toEqual(Object.keys(scopes).sort());
     for (const assignment of assignments) {
       const scope = text(at(assignment.body, 'scope'));
@@ -140,9 +141,38 @@ describe('role assignments', () => {
 });
 
 
+describe('storage', () => {
+  it('hands the app the tables\' own names: a child resource\'s .name is its full name (account/default/table)', () => {
+    const storage = moduleFile('modules/storage.bicep');
+    for (const [output, variable] of [['revocationTableName', 'revocationTableName'], ['dpopReplayTableName', 'dpopReplayTableName']]) {
+      expect({ output, value: text(storage.outputs.get(output)?.value as BicepValue) }).toEqual({ output, value: variable });
+    }
+    expect(deployment(defaults).resource('functionSettings', 'appSettings')).toMatchObject({ REVOCATION_TABLE_NAME: 'revocations', DPOP_REPLAY_TABLE_NAME: 'dpopjti' });
+  });
+});
+
 describe('Key Vault', () => {
   const vault = resourceNamed('modules/keyvault.bicep', 'vault');
   const key = resourceNamed('modules/keyvault.bicep', 'signingKey');
+
+  it('has the audit-hash key the app derives its audit key from: RSA, sign/verify, never rotated, named by AUDIT_KEY_NAME', () => {
+    const audit = resourceNamed('modules/keyvault.bicep', 'auditKey');
+    expect([text(at(audit.body, 'name')), text(at(audit.body, 'properties', 'kty')), text(at(audit.body, 'properties', 'keyOps'))]).toEqual(['auditKeyName', "'RSA'", "['sign', 'verify']"]);
+    expect(text(at(audit.body, 'properties'))).not.toContain('rotationPolicy');
+    expect(deployment(defaults).resource('functionSettings', 'appSettings')).toMatchObject({ AUDIT_KEY_NAME: 'kv-jwt-audit' });
+  });
+
+  it('has the encryption key: RSA of JWT_KEY_SIZE bits, wrapKey/unwrapKey only, no rotation policy, in HMAC mode too, named by JWT_ENCRYPTION_KEY_NAME', () => {
+    const encryption = resourceNamed('modules/keyvault.bicep', 'encryptionKey');
+    expect([text(at(encryption.body, 'name')), text(at(encryption.body, 'properties', 'kty')), text(at(encryption.body, 'properties', 'keyOps'))]).toEqual(['encryptionKeyName', "'RSA'", "['wrapKey', 'unwrapKey']"]);
+    expect(text(at(encryption.body, 'properties'))).not.toContain('rotationPolicy');
+    expect(deployment({ ...defaults, jwtKeySize: 3072 }).resource('vault', 'encryptionKey')).toMatchObject({ kty: 'RSA', keySize: 3072, keyOps: ['wrapKey', 'unwrapKey'] });
+    for (const jwtAlg of ['RS256', 'HS256']) {
+      const deployed = deployment({ ...defaults, jwtAlg });
+      expect(deployed.resource('functionSettings', 'appSettings')).toMatchObject({ JWT_ENCRYPTION_KEY_NAME: 'jwt-encryption' });
+      expect(deployed.resource('vault', 'encryptionKey')).toMatchObject({ keyOps: ['wrapKey', 'unwrapKey'] });
+    }
+  });
 
   it('has RBAC, soft delete and purge protection, and a sign/verify key with no rotation policy (the timer rotates)', () => {
     expect([text(at(vault.body, 'properties', 'enableRbacAuthorization')), text(at(vault.body, 'properties', 'enableSoftDelete')), text(at(vault.body, 'properties', 'enablePurgeProtection'))]).toEqual(['true', 'true', 'true']);

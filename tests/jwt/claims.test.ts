@@ -27,6 +27,11 @@ describe('checkCallerClaims', () => {
     expect(error.status).toBe(400);
   });
 
+  it('refuses cnf even to a caller allowed any claim: only the binding checks set it (src/binding/sign-binding.ts)', () => {
+    const error = refusal({ aud: 'api://orders', cnf: { jkt: 'anything' } }, { ...rules, allowedClaims: '*' });
+    expect([error.code, error.status, error.message]).toEqual(['reserved_claim', 400, 'The "cnf" claim is set by the service and can not be supplied.']);
+  });
+
   it('refuses an audience the caller may not request (403)', () => {
     const error = refusal({ aud: ['api://orders', 'api://payroll'] });
     expect(error.code).toBe('audience_not_allowed');

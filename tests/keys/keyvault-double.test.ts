@@ -2,7 +2,7 @@
  * The Key Vault double speaks the data-plane protocol as recorded from the real service; these
  * tests pin the wire shapes the adapter relies on, with raw HTTPS requests (no SDK).
  */
-import { createHash, createPublicKey, verify } from 'node:crypto';
+import { constants, createHash, createPublicKey, publicEncrypt, randomBytes, verify } from 'node:crypto';
 import { startKeyVaultDouble } from '../support/keyvault-double';
 import type { KeyVaultDouble } from '../support/keyvault-double';
 import { assertTestCaTrusted } from '../support/keyvault-double/adapter-fixture';
@@ -176,6 +176,88 @@ describe('keys', () => {
     const current = await call('GET', '/keys/rot/');
     expect((current.body.key as Record<string, string>).kid).toBe((rotated.body.key as Record<string, string>).kid);
     expect((current.body.key as Record<string, string>).kid).not.toBe(first.kid);
+  });
+});
+
+describe('wrapKey and unwrapKey', () => {
+  const WRAP_OPS = { kty: 'RSA', key_size: 2048, key_ops: ['wrapKey', 'unwrapKey'] };
+  const publicKeyOf = async (name: string, version: string) => {
+    const jwk = (await call('GET', `/keys/${name}/${version}`)).body.key as Record<string, string>;
+    return createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' });
+  };
+
+  it('wraps and unwraps with { alg, value } in and { kid, value } out, for RSA-OAEP-256, RSA-OAEP and RSA1_5, interoperably with Node', async () => {
+    const { kid, version } = await createKey('wrap', WRAP_OPS);
+    const publicKey = await publicKeyOf('wrap', version);
+    const contentKey = randomBytes(32);
+    for (const alg of ['RSA-OAEP-256', 'RSA-OAEP', 'RSA1_5']) {
+      const wrapped = await call('POST', `/keys/wrap/${version}/wrapkey`, { alg, value: contentKey.toString('base64url') });
+      expect([alg, wrapped.status, Object.keys(wrapped.body).sort()]).toEqual([alg, 200, ['kid', 'value']]);
+      expect(wrapped.body.kid).toBe(kid);
+      expect(Buffer.from(String(wrapped.body.value), 'base64url')).toHaveLength(256);
+      const unwrapped = await call('POST', `/keys/wrap/${version}/unwrapkey`, { alg, value: wrapped.body.value });
+      expect([alg, unwrapped.status, unwrapped.body]).toEqual([alg, 200, { kid, value: contentKey.toString('base64url') }]);
+    }
+    // What a JOSE library wraps locally to the public key (RSA-OAEP-256: OAEP with SHA-256 and MGF1-SHA-256) unwraps in the vault.
+    const local = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, contentKey);
+    expect((await call('POST', `/keys/wrap/${version}/unwrapKey`, { alg: 'RSA-OAEP-256', value: local.toString('base64url') })).body.value).toBe(contentKey.toString('base64url'));
+    expect(vault.counters.get('wrapKey')).toBeGreaterThanOrEqual(3);
+    expect(vault.counters.get('unwrapKey')).toBeGreaterThanOrEqual(4);
+  });
+
+  it('answers 400 BadParameter for a ciphertext that does not decrypt, a value that is not base64url, a wrong alg or an EC key', async () => {
+    const { version } = await createKey('wrap-bad', WRAP_OPS);
+    const cases: Array<[string, unknown]> = [
+      ['garbage of the modulus length', { alg: 'RSA-OAEP-256', value: randomBytes(256).toString('base64url') }],
+      ['too short', { alg: 'RSA-OAEP-256', value: randomBytes(32).toString('base64url') }],
+      ['not base64url', { alg: 'RSA-OAEP-256', value: 'a+b/c==' }],
+      ['no value', { alg: 'RSA-OAEP-256' }],
+      ['a signing algorithm', { alg: 'RS256', value: randomBytes(256).toString('base64url') }],
+      ['no alg', { value: randomBytes(256).toString('base64url') }],
+    ];
+    for (const [name, body] of cases) {
+      const answer = await call('POST', `/keys/wrap-bad/${version}/unwrapkey`, body);
+      expect([name, answer.status, errorOf(answer).code]).toEqual([name, 400, 'BadParameter']);
+    }
+    expect(errorOf(await call('POST', `/keys/wrap-bad/${version}/unwrapkey`, cases[0][1])).message).toMatch(/OAEP padding/);
+    const ec = await createKey('wrap-ec', { kty: 'EC', crv: 'P-256', key_ops: ['wrapKey', 'unwrapKey'] });
+    expect((await call('POST', `/keys/wrap-ec/${ec.version}/wrapkey`, { alg: 'RSA-OAEP-256', value: randomBytes(32).toString('base64url') })).status).toBe(400);
+  });
+
+  it('refuses both on a disabled version (403 KeyDisabled) and without the operation in key_ops (403 KeyOperationForbidden)', async () => {
+    const { version } = await createKey('wrap-dis', WRAP_OPS);
+    const wrapped = (await call('POST', `/keys/wrap-dis/${version}/wrapkey`, { alg: 'RSA-OAEP-256', value: randomBytes(32).toString('base64url') })).body.value;
+    await call('PATCH', `/keys/wrap-dis/${version}`, { attributes: { enabled: false } });
+    for (const action of ['wrapkey', 'unwrapkey']) {
+      const refused = await call('POST', `/keys/wrap-dis/${version}/${action}`, { alg: 'RSA-OAEP-256', value: wrapped });
+      expect([action, refused.status, errorOf(refused).innererror]).toEqual([action, 403, { code: 'KeyDisabled' }]);
+    }
+    const signer = await createKey('wrap-signer', { kty: 'RSA', key_ops: ['sign', 'verify'] });
+    const refused = await call('POST', `/keys/wrap-signer/${signer.version}/unwrapkey`, { alg: 'RSA-OAEP-256', value: wrapped });
+    expect([refused.status, errorOf(refused).innererror]).toEqual([403, { code: 'KeyOperationForbidden' }]);
+    expect(errorOf(refused).message).toBe('Operation unwrapKey is not permitted on this key.');
+  });
+
+  it('refuses wrapKey outside nbf/exp (403) but unwraps there, as Key Vault does (date-time controlled operations)', async () => {
+    const now = vault.nowSeconds();
+    const early = await createKey('wrap-nbf', { ...WRAP_OPS, attributes: { nbf: now + 3600 } });
+    const late = await createKey('wrap-exp', { ...WRAP_OPS, attributes: { exp: now - 1 } });
+    const contentKey = randomBytes(32);
+    for (const [name, version, code] of [['wrap-nbf', early.version, 'KeyNotYetValid'], ['wrap-exp', late.version, 'KeyExpired']]) {
+      const refused = await call('POST', `/keys/${name}/${version}/wrapkey`, { alg: 'RSA-OAEP-256', value: contentKey.toString('base64url') });
+      expect([name, refused.status, errorOf(refused).innererror]).toEqual([name, 403, { code }]);
+      const local = publicEncrypt({ key: await publicKeyOf(name, version), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, contentKey);
+      const unwrapped = await call('POST', `/keys/${name}/${version}/unwrapkey`, { alg: 'RSA-OAEP-256', value: local.toString('base64url') });
+      expect([name, unwrapped.status, unwrapped.body.value]).toEqual([name, 200, contentKey.toString('base64url')]);
+    }
+  });
+
+  it('answers 403 Forbidden (RBAC) for a missing role on unwrap', async () => {
+    const { version } = await createKey('wrap-rbac', WRAP_OPS);
+    vault.faults.forbid('unwrapKey');
+    const refused = await call('POST', `/keys/wrap-rbac/${version}/unwrapkey`, { alg: 'RSA-OAEP-256', value: randomBytes(256).toString('base64url') });
+    expect([refused.status, errorOf(refused).innererror?.code]).toEqual([403, 'ForbiddenByRbac']);
+    expect(errorOf(refused).message).toContain("Action: 'Microsoft.KeyVault/vaults/keys/unwrap/action'");
   });
 });
 

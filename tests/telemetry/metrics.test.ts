@@ -63,11 +63,13 @@ function recordEverything(metrics: Metrics): void {
   metrics.revoked({ kind: 'token' });
   metrics.revoked({ kind: 'subject' });
   metrics.revoked({ kind: 'all' });
-  metrics.rotationRan({ trigger: 'timer', outcome: 'unchanged' });
-  metrics.rotationRan({ trigger: 'timer', outcome: 'failed', code: 'key_store_forbidden' });
-  metrics.rotationRan({ trigger: 'emergency', outcome: 'created' });
-  metrics.keyPhaseChanged({ from: 'announced', to: 'active' });
-  metrics.keyPhaseChanged({ from: 'none', to: 'announced' });
+  metrics.rotationRan({ key: 'sig', trigger: 'timer', outcome: 'unchanged' });
+  metrics.rotationRan({ key: 'sig', trigger: 'timer', outcome: 'failed', code: 'key_store_forbidden' });
+  metrics.rotationRan({ key: 'sig', trigger: 'emergency', outcome: 'created' });
+  metrics.rotationRan({ key: 'enc', trigger: 'timer', outcome: 'unchanged' });
+  metrics.keyPhaseChanged({ key: 'sig', from: 'announced', to: 'active' });
+  metrics.keyPhaseChanged({ key: 'sig', from: 'none', to: 'announced' });
+  metrics.keyPhaseChanged({ key: 'enc', from: 'announced', to: 'active' });
   metrics.observeRing(() => ({ keysByPhase: { announced: 1, active: 1, retired: 2, disabled: 5 }, activeKeyAgeSeconds: 7_000_000, successorAnnounced: true, refreshAgeSeconds: 42 }));
   metrics.observeRevocationView(() => 3);
 }
@@ -114,15 +116,17 @@ describe('metrics through OpenTelemetry (in-memory exporter)', () => {
     expect(points(metricNamed(exported, 'kvjwt.revocations')).map((p) => p.attributes['kvjwt.revocation.kind']).sort()).toEqual(['all', 'subject', 'token']);
     expect(points(metricNamed(exported, 'kvjwt.rotations'))).toEqual(
       expect.arrayContaining([
-        { attributes: { 'kvjwt.rotation.trigger': 'timer', 'kvjwt.outcome': 'unchanged' }, value: 1 },
-        { attributes: { 'kvjwt.rotation.trigger': 'timer', 'kvjwt.outcome': 'failed', 'error.type': 'key_store_forbidden' }, value: 1 },
-        { attributes: { 'kvjwt.rotation.trigger': 'emergency', 'kvjwt.outcome': 'created' }, value: 1 },
+        { attributes: { 'kvjwt.key.use': 'sig', 'kvjwt.rotation.trigger': 'timer', 'kvjwt.outcome': 'unchanged' }, value: 1 },
+        { attributes: { 'kvjwt.key.use': 'sig', 'kvjwt.rotation.trigger': 'timer', 'kvjwt.outcome': 'failed', 'error.type': 'key_store_forbidden' }, value: 1 },
+        { attributes: { 'kvjwt.key.use': 'sig', 'kvjwt.rotation.trigger': 'emergency', 'kvjwt.outcome': 'created' }, value: 1 },
+        { attributes: { 'kvjwt.key.use': 'enc', 'kvjwt.rotation.trigger': 'timer', 'kvjwt.outcome': 'unchanged' }, value: 1 },
       ]),
     );
     expect(points(metricNamed(exported, 'kvjwt.key.phase_changes'))).toEqual(
       expect.arrayContaining([
-        { attributes: { 'kvjwt.key.phase.from': 'announced', 'kvjwt.key.phase.to': 'active' }, value: 1 },
-        { attributes: { 'kvjwt.key.phase.from': 'none', 'kvjwt.key.phase.to': 'announced' }, value: 1 },
+        { attributes: { 'kvjwt.key.use': 'sig', 'kvjwt.key.phase.from': 'announced', 'kvjwt.key.phase.to': 'active' }, value: 1 },
+        { attributes: { 'kvjwt.key.use': 'sig', 'kvjwt.key.phase.from': 'none', 'kvjwt.key.phase.to': 'announced' }, value: 1 },
+        { attributes: { 'kvjwt.key.use': 'enc', 'kvjwt.key.phase.from': 'announced', 'kvjwt.key.phase.to': 'active' }, value: 1 },
       ]),
     );
   });
@@ -172,7 +176,7 @@ describe('metrics through OpenTelemetry (in-memory exporter)', () => {
     h.metrics.tokenSigned({ alg: 'RS256', caller: `Bearer ${token}` });
     h.metrics.tokenSigned({ alg: 'RS256', caller: subject });
     h.metrics.signFailed({ alg: 'RS256', code: pem });
-    h.metrics.rotationRan({ trigger: 'admin', outcome: 'failed', code: subject });
+    h.metrics.rotationRan({ key: 'sig', trigger: 'admin', outcome: 'failed', code: subject });
     h.metrics.keyVaultCall({ operation: token, outcome: 'other', durationSeconds: 0.1 });
     const values = (await h.collect()).flatMap((metric) => (metric.dataPoints as Array<DataPoint<unknown>>).flatMap((point) => Object.values(point.attributes).map(String)));
     const snapshotValues = h.metrics.snapshot().series.flatMap((series) => Object.values(series.attributes).map(String));
@@ -199,7 +203,8 @@ describe('counters since start (admins’ /api/health)', () => {
     expect(count('kvjwt.tokens.signed', { 'kvjwt.alg': 'RS256', 'kvjwt.caller': ADMIN_OID })).toBe(2);
     expect(count('kvjwt.verify.answers', { 'kvjwt.outcome': 'expired' })).toBe(2);
     expect(count('kvjwt.revocations', { 'kvjwt.revocation.kind': 'all' })).toBe(1);
-    expect(count('kvjwt.rotations', { 'kvjwt.rotation.trigger': 'timer', 'kvjwt.outcome': 'failed', 'error.type': 'key_store_forbidden' })).toBe(1);
+    expect(count('kvjwt.rotations', { 'kvjwt.key.use': 'sig', 'kvjwt.rotation.trigger': 'timer', 'kvjwt.outcome': 'failed', 'error.type': 'key_store_forbidden' })).toBe(1);
+    expect(count('kvjwt.rotations', { 'kvjwt.key.use': 'enc', 'kvjwt.rotation.trigger': 'timer', 'kvjwt.outcome': 'unchanged' })).toBe(1);
     const throttled = snapshot.series.find((series) => series.attributes['kvjwt.outcome'] === 'throttled');
     expect(throttled).toEqual({ name: 'kvjwt.keyvault.call.duration', attributes: { 'kvjwt.operation': 'sign', 'kvjwt.outcome': 'throttled', 'http.response.status_code': 429 }, count: 1, sum: 0.011 });
     // Gauges are read by health directly; the snapshot holds counters and durations only.

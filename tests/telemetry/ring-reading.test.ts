@@ -24,7 +24,14 @@ describe('ringReading', () => {
 describe('createPhaseChangeTracker', () => {
   it('reports phase changes between views, none for the first view', () => {
     const changes: Array<[string, string]> = [];
-    const tracker = createPhaseChangeTracker({ keyPhaseChanged: ({ from, to }) => changes.push([from, to]) });
+    const keys = new Set<string>();
+    const recorder = {
+      keyPhaseChanged: ({ key, from, to }: { key: string; from: string; to: string }): void => {
+        keys.add(key);
+        changes.push([from, to]);
+      },
+    };
+    const tracker = createPhaseChangeTracker(recorder, 'enc');
     const policy = { alg: 'RS256' as const, retentionSeconds: RETENTION };
     tracker.observe(computePhases(VERSIONS, NOW, policy));
     expect(changes).toEqual([]);
@@ -38,6 +45,7 @@ describe('createPhaseChangeTracker', () => {
     ]);
     tracker.observe(computePhases(later, NOW + 2 * HOUR, policy));
     expect(changes).toHaveLength(3);
+    expect([...keys]).toEqual(['enc']); // counted under the key the tracker was made for
   });
 });
 

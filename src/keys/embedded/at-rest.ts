@@ -112,4 +112,14 @@ export function openAtRestKey(dir: string, passphrase: string | undefined): Buff
   return key;
 }
 
+/**
+ * A 32-byte secret of the store's own (e.g. the key of audit hashes): generated once from the
+ * CSPRNG, sealed like the keys, shared by every process on the folder (O_EXCL: the first one wins).
+ */
+export function sealedSecret(dir: string, sealingKey: Buffer, name: string): Buffer {
+  const path = join(dir, `${name}.json`);
+  createExclusive(path, JSON.stringify(seal(sealingKey, randomBytes(32), name)));
+  return unseal(sealingKey, readJson<Sealed>(path, `The ${name} secret`), name, `the ${name} secret in ${dir}`);
+}
+
 export { readJson };

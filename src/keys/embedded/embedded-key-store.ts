@@ -1,22 +1,23 @@
-import { createPrivateKey, generateKeyPairSync, randomBytes, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, privateDecrypt, randomBytes, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { nowSeconds, type Clock } from '../../clock';
-import { algorithmSpec, isHmac, nodeSignatureOptions, type JwsAlgorithm, type RsaKeySize } from '../../algorithms';
-import { KeyStoreError, type CreateVersionOptions, type KeyStore, type KeyVersion, type PublicJwk } from '../key-store';
-import { openAtRestKey, readJson, seal, unseal, writeFileAtomic, type Sealed } from './at-rest';
+import { algorithmSpec, isHmac, isKeyWrapAlgorithm, nodeSignatureOptions, rsaOaep256Options, type JwsAlgorithm, type KeyAlgorithm, type RsaKeySize } from '../../algorithms';
+import { KeyStoreError, type CreateVersionOptions, type KeyVersion, type PublicJwk, type VersionStore } from '../key-store';
+import { openAtRestKey, readJson, seal, sealedSecret, unseal, writeFileAtomic, type Sealed } from './at-rest';
 
-export interface EmbeddedKeyStoreOptions {
+export interface EmbeddedKeyStoreOptions<A extends KeyAlgorithm = JwsAlgorithm> {
   dir: string;
   /** LOCAL_KEYSTORE_SECRET; when unset a random key is generated into `<dir>/.secret`. */
   secret?: string;
-  alg: JwsAlgorithm;
+  /** JWT_ALG for the signing key; RSA-OAEP-256 for the encryption key (kept in its own folder). */
+  alg: A;
   /** RSA modulus bits of new versions (JWT_KEY_SIZE); 2048 when not given. */
   rsaKeySize?: RsaKeySize;
   clock: Clock;
 }
 
-interface StoredVersion extends KeyVersion {
+interface StoredVersion extends KeyVersion<KeyAlgorithm> {
   /**
    * Sealed with AES-256-GCM, the kid as associated data: the PKCS#8 DER of the private key, or for
    * HS* the HMAC secret itself (then there is no public JWK: it is never published).
@@ -26,21 +27,28 @@ interface StoredVersion extends KeyVersion {
 
 const KID = /^[0-9a-f]{32}$/;
 
+/** An HMAC version holds a secret, not a key pair (and is never published). */
+const isHmacVersion = (alg: KeyAlgorithm): boolean => !isKeyWrapAlgorithm(alg) && isHmac(alg);
+
 /**
  * Key Vault's behaviour on local disk, for development without Azure: versions with nbf/exp/enabled,
  * signing with a pinned version, refusing to sign before nbf, after exp or when disabled. Signing is
  * Node's crypto.sign (OpenSSL, constant-time). One file per version, written atomically, so several
  * processes can share the folder. A development store: the factory refuses it in Azure.
+ *
+ * The same class holds the encryption key (alg RSA-OAEP-256, folder `encryption-versions/`, the
+ * same at-rest key): it unwraps with crypto.privateDecrypt (OAEP, SHA-256) and, like Key Vault's
+ * unwrapKey, also outside nbf/exp but never with a disabled version. It signs nothing.
  */
-export class EmbeddedKeyStore implements KeyStore {
+export class EmbeddedKeyStore<A extends KeyAlgorithm = JwsAlgorithm> implements VersionStore<A> {
   readonly kind = 'embedded' as const;
   private readonly sealingKey: Buffer;
   private readonly versionsDir: string;
   private readonly privateKeys = new Map<string, KeyObject>();
 
-  constructor(private readonly options: EmbeddedKeyStoreOptions) {
+  constructor(private readonly options: EmbeddedKeyStoreOptions<A>) {
     this.sealingKey = openAtRestKey(options.dir, options.secret);
-    this.versionsDir = join(options.dir, 'versions');
+    this.versionsDir = join(options.dir, isKeyWrapAlgorithm(options.alg) ? 'encryption-versions' : 'versions');
     mkdirSync(this.versionsDir, { recursive: true, mode: 0o700 });
   }
 
@@ -49,30 +57,35 @@ export class EmbeddedKeyStore implements KeyStore {
     return true;
   }
 
-  listVersions(): Promise<KeyVersion[]> {
+  listVersions(): Promise<KeyVersion<A>[]> {
     return attempt(() => {
       const files = readdirSync(this.versionsDir).filter((name) => name.endsWith('.json'));
-      return files.map((name) => toKeyVersion(this.read(name.slice(0, -5))));
+      return files.map((name) => this.toKeyVersion(this.read(name.slice(0, -5))));
     });
   }
 
-  createVersion(options: CreateVersionOptions): Promise<KeyVersion> {
-    return attempt(() => this.create(options));
+  createVersion(options: CreateVersionOptions): Promise<KeyVersion<A>> {
+    return attempt(() => this.toKeyVersion(this.create(options)));
   }
 
   /**
    * A new version: a fresh key pair, or for HS* a secret as long as the hash output (RFC 7518 §3.2
    * minimum) from the CSPRNG — never from a caller. The secret material is sealed before it is written.
    */
-  private create(options: CreateVersionOptions): KeyVersion {
-    const alg = this.options.alg;
-    const spec = algorithmSpec(alg);
+  private create(options: CreateVersionOptions): StoredVersion {
+    const alg: KeyAlgorithm = this.options.alg;
     const kid = randomBytes(16).toString('hex');
     let material: Buffer;
-    let publicJwk: PublicJwk | undefined;
-    if (isHmac(alg)) {
-      material = randomBytes(spec.digestLength);
+    let publicJwk: PublicJwk<KeyAlgorithm> | undefined;
+    if (isKeyWrapAlgorithm(alg)) {
+      const pair = generateKeyPairSync('rsa', { modulusLength: this.options.rsaKeySize ?? 2048 });
+      const jwk = pair.publicKey.export({ format: 'jwk' });
+      publicJwk = { kty: 'RSA', kid, alg, use: 'enc', n: jwk.n, e: jwk.e };
+      material = pair.privateKey.export({ format: 'der', type: 'pkcs8' });
+    } else if (isHmac(alg)) {
+      material = randomBytes(algorithmSpec(alg).digestLength);
     } else {
+      const spec = algorithmSpec(alg);
       const pair =
         spec.kty === 'RSA'
           ? generateKeyPairSync('rsa', { modulusLength: this.options.rsaKeySize ?? 2048 })
@@ -95,14 +108,19 @@ export class EmbeddedKeyStore implements KeyStore {
       privateKey: seal(this.sealingKey, material, kid),
     };
     this.write(stored);
-    return toKeyVersion(stored);
+    return stored;
+  }
+
+  /** The key of keyed audit hashes (src/audit.ts): generated once, sealed beside the keys. */
+  auditKey(): Buffer {
+    return sealedSecret(this.options.dir, this.sealingKey, 'audit-key');
   }
 
   /** HMAC secret bytes of an HS* version (the key ring reads each once). */
   getSecret(kid: string): Promise<Buffer> {
     return attempt(() => {
       const stored = this.read(kid);
-      if (!isHmac(stored.alg)) throw new KeyStoreError('bad_parameter', 'Only HMAC versions have a secret.');
+      if (isKeyWrapAlgorithm(stored.alg) || !isHmac(stored.alg)) throw new KeyStoreError('bad_parameter', 'Only HMAC versions have a secret.');
       const secret = unseal(this.sealingKey, stored.privateKey, stored.kid, `secret version ${stored.kid}`);
       if (secret.length < algorithmSpec(stored.alg).digestLength) throw new KeyStoreError('bad_parameter', `The ${stored.alg} secret is shorter than the hash output.`);
       return secret;
@@ -137,7 +155,25 @@ export class EmbeddedKeyStore implements KeyStore {
     });
   }
 
+  /**
+   * Unwraps a JWE content key with the named encryption key version (RSAES-OAEP-256). A ciphertext
+   * that does not decrypt says nothing more than `bad_parameter`, whatever went wrong inside.
+   */
+  unwrapKey(kid: string, encryptedKey: Buffer): Promise<Buffer> {
+    return attempt(() => {
+      const stored = this.read(kid);
+      if (!isKeyWrapAlgorithm(stored.alg)) throw new KeyStoreError('bad_parameter', 'Only encryption key versions unwrap.');
+      if (!stored.enabled) throw new KeyStoreError('disabled', 'The key version is disabled.');
+      try {
+        return privateDecrypt(rsaOaep256Options(this.privateKeyOf(stored)), encryptedKey);
+      } catch (error: unknown) {
+        throw new KeyStoreError('bad_parameter', 'The encrypted key could not be unwrapped.', { cause: error });
+      }
+    });
+  }
+
   private checkRequest(stored: StoredVersion, alg: JwsAlgorithm): void {
+    if (isKeyWrapAlgorithm(stored.alg)) throw new KeyStoreError('bad_parameter', 'Encryption key versions do not sign.');
     // HMAC is computed by the service from the cached secret, never by the store.
     if (isHmac(stored.alg)) throw new KeyStoreError('bad_parameter', 'HMAC versions are not signed by the store.');
     if (alg !== stored.alg) throw new KeyStoreError('bad_parameter', `The key version is for ${stored.alg}, not ${alg}.`);
@@ -161,10 +197,17 @@ export class EmbeddedKeyStore implements KeyStore {
   private read(kid: string): StoredVersion {
     if (!KID.test(kid) || !existsSync(this.path(kid))) throw new KeyStoreError('not_found', 'No such key version.');
     const stored = readJson<StoredVersion>(this.path(kid), `Key version ${kid}`);
-    if (stored.kid !== kid || (!isHmac(stored.alg) && typeof stored.publicJwk !== 'object') || typeof stored.privateKey !== 'object') {
+    // The folder decides the purpose: a signing version among encryption versions (or the reverse) is not ours to use.
+    const samePurpose = isKeyWrapAlgorithm(stored.alg) === isKeyWrapAlgorithm(this.options.alg);
+    if (stored.kid !== kid || !samePurpose || (!isHmacVersion(stored.alg) && typeof stored.publicJwk !== 'object') || typeof stored.privateKey !== 'object') {
       throw new KeyStoreError('corrupt', `Key version file ${this.path(kid)} is not a key version.`);
     }
     return stored;
+  }
+
+  /** read() has checked that the version's algorithm is of this store's purpose. */
+  private toKeyVersion(stored: StoredVersion): KeyVersion<A> {
+    return withoutPrivateKey(stored) as KeyVersion<A>;
   }
 
   private write(stored: StoredVersion): void {
@@ -172,7 +215,7 @@ export class EmbeddedKeyStore implements KeyStore {
   }
 }
 
-function toKeyVersion(stored: StoredVersion): KeyVersion {
+function withoutPrivateKey(stored: StoredVersion): KeyVersion<KeyAlgorithm> {
   const { privateKey: _sealed, ...version } = stored;
   return version;
 }

@@ -1,7 +1,8 @@
 /**
  * The KeyStore port on Azure Key Vault keys, through the real SDK. The private key never leaves
  * the vault: signing hashes the JWS signing input here and sends the digest to Key Vault `sign`
- * with the pinned version.
+ * with the pinned version. The same class holds the encryption key (alg RSA-OAEP-256, key_ops
+ * wrapKey/unwrapKey): `unwrapKey` sends a JWE's encrypted key to Key Vault with the pinned version.
  *
  * Call economy: a version's public key is read once (versions are immutable; only attributes are
  * re-read on refresh), and each version has one cached CryptographyClient built from the key we
@@ -10,19 +11,19 @@
 import { CryptographyClient, KeyClient } from '@azure/keyvault-keys';
 import type { KeyClientOptions, KeyProperties, KeyVaultKey, SignatureAlgorithm } from '@azure/keyvault-keys';
 import type { TokenCredential } from '@azure/identity';
-import { algorithmSpec, isHmac, signingInputDigest, type JwsAlgorithm, type RsaKeySize } from '../../algorithms';
+import { algorithmSpec, isHmac, isKeyWrapAlgorithm, KEY_WRAP_ALGORITHM, signingInputDigest, type JwsAlgorithm, type KeyAlgorithm, type RsaKeySize } from '../../algorithms';
 import { nowSeconds, systemClock, type Clock } from '../../clock';
 import { isKeyStoreError, KeyStoreError } from '../key-store';
-import type { CreateVersionOptions, KeyStore, KeyVersion } from '../key-store';
+import type { CreateVersionOptions, KeyUse, KeyVersion, VersionStore } from '../key-store';
 import { toKeyStoreError, type VaultOperationName } from './vault-failure';
-import { DEFAULT_RETRY_POLICY, keyVaultHttpClient, type RetryPolicy } from './vault-transport';
-import { ALG_TAG, toKeyVersion } from './version-mapping';
+import { DEFAULT_RETRY_POLICY, keyVaultHttpClient, type RetryPolicy, type VaultAttempt } from './vault-transport';
+import { ALG_TAG, toEncryptionKeyVersion, toKeyVersion } from './version-mapping';
 
-export interface KeyVaultKeyStoreOptions {
+export interface KeyVaultKeyStoreOptions<A extends KeyAlgorithm = JwsAlgorithm> {
   vaultUrl: string;
   keyName: string;
-  /** The configured signing algorithm: new versions are made for it. */
-  alg: JwsAlgorithm;
+  /** The configured signing algorithm (new versions are made for it), or RSA-OAEP-256 for the encryption key. */
+  alg: A;
   /** RSA modulus bits of new versions (JWT_KEY_SIZE). */
   rsaKeySize: RsaKeySize;
   credential: TokenCredential;
@@ -31,12 +32,17 @@ export interface KeyVaultKeyStoreOptions {
   retry?: Partial<RetryPolicy>;
   /** The SDK checks nbf/exp against the machine's clock; so do we, before calling. */
   clock?: Clock;
+  /** Told of every HTTP attempt (telemetry). */
+  observe?: (attempt: VaultAttempt) => void;
 }
 
-const KEY_OPS = ['sign', 'verify'];
+/** A signing key signs and verifies; the encryption key only wraps and unwraps (nothing else may be asked of it). */
+const KEY_OPS: Readonly<Record<KeyUse, string[]>> = { sig: ['sign', 'verify'], enc: ['wrapKey', 'unwrapKey'] };
 const KEY_READ_CONCURRENCY = 8;
 
-export class KeyVaultKeyStore implements KeyStore {
+type KeyOperation = 'sign' | 'verify' | 'unwrapKey';
+
+export class KeyVaultKeyStore<A extends KeyAlgorithm = JwsAlgorithm> implements VersionStore<A> {
   readonly kind = 'keyvault' as const;
   private readonly keyClient: KeyClient;
   private readonly clientOptions: KeyClientOptions;
@@ -45,18 +51,23 @@ export class KeyVaultKeyStore implements KeyStore {
   private readonly keys = new Map<string, KeyVaultKey>();
   private readonly cryptoClients = new Map<string, CryptographyClient>();
 
-  constructor(private readonly options: KeyVaultKeyStoreOptions) {
+  constructor(private readonly options: KeyVaultKeyStoreOptions<A>) {
     this.clock = options.clock ?? systemClock;
     this.clientOptions = {
       disableChallengeResourceVerification: options.disableChallengeResourceVerification ?? false,
       retryOptions: { maxRetries: 0 }, // vault-transport.ts retries, the way Key Vault needs
-      httpClient: keyVaultHttpClient({ ...DEFAULT_RETRY_POLICY, ...(options.retry ?? {}) }),
+      httpClient: keyVaultHttpClient({ ...DEFAULT_RETRY_POLICY, ...(options.retry ?? {}) }, undefined, options.observe),
     };
     this.keyClient = new KeyClient(options.vaultUrl, options.credential, this.clientOptions);
   }
 
   get keyName(): string {
     return this.options.keyName;
+  }
+
+  /** What the key is for: the encryption key wraps and unwraps, every other key signs. */
+  get use(): KeyUse {
+    return isKeyWrapAlgorithm(this.options.alg) ? 'enc' : 'sig';
   }
 
   isSupported(alg: JwsAlgorithm): boolean {
@@ -72,14 +83,14 @@ export class KeyVaultKeyStore implements KeyStore {
     }
   }
 
-  async listVersions(): Promise<KeyVersion[]> {
+  async listVersions(): Promise<KeyVersion<A>[]> {
     const listed = await this.call('list', undefined, async () => {
       const all: KeyProperties[] = [];
       for await (const properties of this.keyClient.listPropertiesOfKeyVersions(this.options.keyName)) all.push(properties);
       return all;
     });
     // New versions need one key read each; a few at a time, so a long history is no burst.
-    const described: KeyVersion[] = [];
+    const described: KeyVersion<A>[] = [];
     for (let index = 0; index < listed.length; index += KEY_READ_CONCURRENCY) {
       const batch = listed.slice(index, index + KEY_READ_CONCURRENCY);
       described.push(...(await Promise.all(batch.map((properties) => this.describeVersion(properties)))));
@@ -88,7 +99,7 @@ export class KeyVaultKeyStore implements KeyStore {
   }
 
   /** Reads the version's key once; later listings only refresh its attributes. */
-  private async describeVersion(properties: KeyProperties): Promise<KeyVersion> {
+  private async describeVersion(properties: KeyProperties): Promise<KeyVersion<A>> {
     const version = properties.version ?? '';
     let key = this.keys.get(version);
     if (!key) {
@@ -100,7 +111,13 @@ export class KeyVaultKeyStore implements KeyStore {
       this.keys.set(version, key);
       this.cryptoClients.delete(version);
     }
-    return toKeyVersion(properties, key?.key, this.options.alg);
+    return this.toVersion(properties, key);
+  }
+
+  /** The port's view of a version, by what this key is for. */
+  private toVersion(properties: KeyProperties, key: KeyVaultKey | undefined): KeyVersion<A> {
+    const alg: KeyAlgorithm = this.options.alg;
+    return (isKeyWrapAlgorithm(alg) ? toEncryptionKeyVersion(properties, key?.key) : toKeyVersion(properties, key?.key, alg)) as KeyVersion<A>;
   }
 
   private async readKey(version: string): Promise<KeyVaultKey | undefined> {
@@ -115,24 +132,24 @@ export class KeyVaultKeyStore implements KeyStore {
     }
   }
 
-  async createVersion(options: CreateVersionOptions): Promise<KeyVersion> {
-    const alg = this.options.alg;
-    const spec = algorithmSpec(alg);
+  async createVersion(options: CreateVersionOptions): Promise<KeyVersion<A>> {
+    const alg: KeyAlgorithm = this.options.alg;
     const common = {
-      keyOps: KEY_OPS,
+      keyOps: KEY_OPS[this.use],
       notBefore: new Date(options.notBefore * 1000),
       expiresOn: options.expires === undefined ? undefined : new Date(options.expires * 1000),
       tags: { ...(options.tags ?? {}), [ALG_TAG]: alg },
     };
     const name = this.options.keyName;
+    const curve = isKeyWrapAlgorithm(alg) ? undefined : algorithmSpec(alg).curve;
     const key = await this.call('create', undefined, () =>
-      spec.kty === 'EC'
-        ? this.keyClient.createEcKey(name, { ...common, curve: spec.curve })
+      curve !== undefined
+        ? this.keyClient.createEcKey(name, { ...common, curve })
         : this.keyClient.createRsaKey(name, { ...common, keySize: this.options.rsaKeySize }),
     );
     const version = key.properties.version ?? '';
     this.keys.set(version, key);
-    return toKeyVersion(key.properties, key.key, alg);
+    return this.toVersion(key.properties, key);
   }
 
   async disableVersion(kid: string): Promise<void> {
@@ -144,13 +161,19 @@ export class KeyVaultKeyStore implements KeyStore {
   /**
    * One client per version, made from the key already read when possible (then the SDK needs no
    * GET before signing); otherwise from the full key id, and the SDK reads the key once.
+   *
+   * The encryption key's client gets the key without nbf/exp: the SDK checks them on the machine's
+   * clock before every operation, unwrapKey included, while Key Vault itself unwraps outside
+   * nbf/exp ("date-time controlled operations": decrypt, unwrap and verify are allowed). A partner
+   * may wrap to an announced version as soon as it is in the JWKS; Key Vault stays the judge.
    */
   private cryptoClient(kid: string): CryptographyClient {
     let client = this.cryptoClients.get(kid);
     if (!client) {
       const key = this.keys.get(kid);
       const keyId = `${this.options.vaultUrl.replace(/\/+$/, '')}/keys/${encodeURIComponent(this.options.keyName)}/${encodeURIComponent(kid)}`;
-      client = key ? new CryptographyClient(key, this.options.credential, this.clientOptions) : new CryptographyClient(keyId, this.options.credential, this.clientOptions);
+      const forClient = key && this.use === 'enc' ? { ...key, properties: { ...key.properties, notBefore: undefined, expiresOn: undefined } } : key;
+      client = forClient ? new CryptographyClient(forClient, this.options.credential, this.clientOptions) : new CryptographyClient(keyId, this.options.credential, this.clientOptions);
       this.cryptoClients.set(kid, client);
     }
     return client;
@@ -161,7 +184,7 @@ export class KeyVaultKeyStore implements KeyStore {
    * key_ops, with an Error whose only information is its text. The same facts are in the key we
    * hold, so they are checked here first and answered with the store's own failures.
    */
-  private checkUsable(kid: string, operation: 'sign' | 'verify'): void {
+  private checkUsable(kid: string, operation: KeyOperation): void {
     const key = this.keys.get(kid);
     if (!key) return;
     const now = nowSeconds(this.clock);
@@ -171,7 +194,7 @@ export class KeyVaultKeyStore implements KeyStore {
     if (operation === 'sign' && notBefore !== undefined && now < notBefore) throw new KeyStoreError('not_yet_valid', `${what} is not valid yet (nbf).`);
     if (operation === 'sign' && expires !== undefined && now > expires) throw new KeyStoreError('expired', `${what} has expired (exp).`);
     if (key.keyOperations && !key.keyOperations.includes(operation)) {
-      throw new KeyStoreError('bad_parameter', `${what} does not allow '${operation}' (its key_ops); create versions with sign and verify.`);
+      throw new KeyStoreError('bad_parameter', `${what} does not allow '${operation}' (its key_ops); create versions with ${KEY_OPS[this.use].join(' and ')}.`);
     }
   }
 
@@ -187,6 +210,19 @@ export class KeyVaultKeyStore implements KeyStore {
     const digest = signingInputDigest(alg, signingInput);
     const result = await this.forgetUnknown(kid, this.call('verify', kid, () => this.cryptoClient(kid).verify(keyVaultAlgorithm(alg), digest, signature)));
     return result.result;
+  }
+
+  /**
+   * One Key Vault `unwrapKey` (RSA-OAEP-256) with the pinned version: the content key of a JWE
+   * addressed to this service. The encryption key's versions are all read by the ring's listing,
+   * so the SDK needs no GET first; one it has not read yet is read once here.
+   */
+  async unwrapKey(kid: string, encryptedKey: Buffer): Promise<Buffer> {
+    if (this.use !== 'enc') throw new KeyStoreError('bad_parameter', `Key '${this.options.keyName}' is a signing key: it unwraps nothing.`);
+    if (!this.keys.has(kid) && !(await this.readKey(kid))) throw new KeyStoreError('disabled', `Version ${kid} of key '${this.options.keyName}' is disabled.`);
+    this.checkUsable(kid, 'unwrapKey');
+    const result = await this.forgetUnknown(kid, this.call('unwrapKey', kid, () => this.cryptoClient(kid).unwrapKey(KEY_WRAP_ALGORITHM, encryptedKey)));
+    return Buffer.from(result.result);
   }
 
   /** A kid the vault does not know must not leave a cached client behind (no growth from bad kids). */

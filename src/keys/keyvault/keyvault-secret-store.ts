@@ -15,7 +15,7 @@ import { KeyStoreError } from '../key-store';
 import type { CreateVersionOptions, KeyStore, KeyVersion } from '../key-store';
 import { systemClock, type Clock } from '../../clock';
 import { toKeyStoreError, type VaultOperationName } from './vault-failure';
-import { DEFAULT_RETRY_POLICY, keyVaultHttpClient, type RetryPolicy } from './vault-transport';
+import { DEFAULT_RETRY_POLICY, keyVaultHttpClient, type RetryPolicy, type VaultAttempt } from './vault-transport';
 
 export const HMAC_CONTENT_TYPE = 'application/vnd.kv-jwt.hmac-key';
 
@@ -27,6 +27,8 @@ export interface KeyVaultSecretStoreOptions {
   disableChallengeResourceVerification?: boolean;
   retry?: Partial<RetryPolicy>;
   clock?: Clock;
+  /** Told of every HTTP attempt (telemetry). */
+  observe?: (attempt: VaultAttempt) => void;
 }
 
 const seconds = (date: Date | undefined): number | undefined => (date ? Math.floor(date.getTime() / 1000) : undefined);
@@ -41,7 +43,7 @@ export class KeyVaultSecretStore implements KeyStore {
     this.client = new SecretClient(options.vaultUrl, options.credential, {
       disableChallengeResourceVerification: options.disableChallengeResourceVerification ?? false,
       retryOptions: { maxRetries: 0 }, // vault-transport.ts retries, the way Key Vault needs
-      httpClient: keyVaultHttpClient({ ...DEFAULT_RETRY_POLICY, ...(options.retry ?? {}) }),
+      httpClient: keyVaultHttpClient({ ...DEFAULT_RETRY_POLICY, ...(options.retry ?? {}) }, undefined, options.observe),
     });
   }
 

@@ -4,18 +4,20 @@ import { ConfigError } from '../../errors';
 import type { KeyStore } from '../key-store';
 import { createVaultCredential } from './credential';
 import { KeyVaultSecretStore } from './keyvault-secret-store';
+import type { VaultAttempt } from './vault-transport';
 
 /**
  * HS* in Key Vault: secret versions of JWT_KEY_NAME. Like keys, the first one is created only with
  * KEY_VAULT_CREATE_KEY=true; otherwise a missing secret stops start-up with what to do.
  */
-export async function openKeyVaultSecretStore(config: AppConfig, clock: Clock): Promise<KeyStore> {
+export async function openKeyVaultSecretStore(config: AppConfig, clock: Clock, observe?: (attempt: VaultAttempt) => void): Promise<KeyStore> {
   const store = new KeyVaultSecretStore({
     vaultUrl: config.keyVaultUrl ?? '',
     secretName: config.keyName,
     alg: config.alg,
     credential: createVaultCredential(config),
     clock,
+    observe,
     disableChallengeResourceVerification: config.keyVault.disableChallengeResourceVerification,
   });
   const versions = await store.listVersions().catch((error: unknown) => {

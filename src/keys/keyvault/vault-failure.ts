@@ -8,14 +8,16 @@
 import { isRestError, type RestError } from '@azure/core-rest-pipeline';
 import { KeyStoreError } from '../key-store';
 
-export type VaultOperationName = 'list' | 'get' | 'create' | 'update' | 'sign' | 'verify';
+export type VaultOperationName = 'list' | 'get' | 'create' | 'update' | 'sign' | 'verify' | 'wrapKey' | 'unwrapKey';
 
-/** Built-in roles: Crypto User can read, sign and verify; creating and disabling needs Crypto Officer. */
+/** Built-in roles: Crypto User can read, sign, verify, wrap and unwrap; creating and disabling needs Crypto Officer. */
 const KEY_ROLE_FOR: Record<VaultOperationName, string> = {
   list: 'Key Vault Crypto User',
   get: 'Key Vault Crypto User',
   sign: 'Key Vault Crypto User',
   verify: 'Key Vault Crypto User',
+  wrapKey: 'Key Vault Crypto User',
+  unwrapKey: 'Key Vault Crypto User',
   create: 'Key Vault Crypto Officer',
   update: 'Key Vault Crypto Officer',
 };
@@ -26,6 +28,8 @@ const SECRET_ROLE_FOR: Record<VaultOperationName, string> = {
   get: 'Key Vault Secrets User',
   sign: 'Key Vault Secrets User',
   verify: 'Key Vault Secrets User',
+  wrapKey: 'Key Vault Secrets User',
+  unwrapKey: 'Key Vault Secrets User',
   create: 'Key Vault Secrets Officer',
   update: 'Key Vault Secrets Officer',
 };
@@ -81,7 +85,10 @@ function innerCode(error: RestError): string | undefined {
 
 function forbidden(error: RestError, subject: FailureSubject, cause: unknown): KeyStoreError {
   const what = describe(subject);
-  const state = STATE_CODES[innerCode(error) ?? ''];
+  const inner = innerCode(error);
+  // The version does not allow the operation (its key_ops): the key's definition, not a role.
+  if (inner === 'KeyOperationForbidden') return new KeyStoreError('bad_parameter', `Key Vault refused to ${subject.operation} with ${what}: its key_ops do not allow it.`, { cause });
+  const state = STATE_CODES[inner ?? ''];
   if (state === 'disabled') return new KeyStoreError('disabled', `Key Vault refused to ${subject.operation} with ${what}: the version is disabled.`, { cause });
   if (state === 'not_yet_valid') return new KeyStoreError('not_yet_valid', `Key Vault refused to ${subject.operation} with ${what}: it is not valid yet (nbf).`, { cause });
   if (state === 'expired') return new KeyStoreError('expired', `Key Vault refused to ${subject.operation} with ${what}: it has expired (exp).`, { cause });

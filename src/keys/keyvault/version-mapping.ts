@@ -4,8 +4,8 @@
  * vault URL.
  */
 import type { JsonWebKey, KeyProperties } from '@azure/keyvault-keys';
-import { algorithmSpec, isHmac, isSupportedAlgorithm } from '../../algorithms';
-import type { JwsAlgorithm } from '../../algorithms';
+import { algorithmSpec, isHmac, isSupportedAlgorithm, KEY_WRAP_ALGORITHM } from '../../algorithms';
+import type { JwsAlgorithm, KeyWrapAlgorithm } from '../../algorithms';
 import type { KeyVersion, PublicJwk } from '../key-store';
 
 /** Tag written on every version we create, so its algorithm is known without guessing. */
@@ -53,5 +53,24 @@ export function toKeyVersion(properties: KeyProperties, jwk: JsonWebKey | undefi
     enabled: properties.enabled ?? true,
     publicJwk: jwk ? toPublicJwk(jwk, kid, alg) : undefined,
     tags,
+  };
+}
+
+/**
+ * A version of the encryption key: always RSA-OAEP-256 (the one thing it is created for), its
+ * public JWK `use: "enc"`. A version that is not an RSA key gets no public key and is never used.
+ */
+export function toEncryptionKeyVersion(properties: KeyProperties, jwk: JsonWebKey | undefined): KeyVersion<KeyWrapAlgorithm> {
+  const kid = properties.version ?? '';
+  const rsa = jwk?.kty?.replace(/-HSM$/, '') === 'RSA' && jwk.n && jwk.e;
+  return {
+    kid,
+    alg: KEY_WRAP_ALGORITHM,
+    created: toSeconds(properties.createdOn) ?? 0,
+    notBefore: toSeconds(properties.notBefore),
+    expires: toSeconds(properties.expiresOn),
+    enabled: properties.enabled ?? true,
+    publicJwk: rsa ? { kty: 'RSA', kid, alg: KEY_WRAP_ALGORITHM, use: 'enc', n: b64u(jwk.n), e: b64u(jwk.e) } : undefined,
+    tags: { ...(properties.tags ?? {}) },
   };
 }

@@ -4,10 +4,10 @@
  * missing role, a full outage) and to count how often the code under test calls the vault.
  */
 
-export type VaultOperation = 'get' | 'list' | 'create' | 'update' | 'rotate' | 'sign' | 'verify';
+export type VaultOperation = 'get' | 'list' | 'create' | 'update' | 'rotate' | 'sign' | 'verify' | 'wrapKey' | 'unwrapKey';
 export type CountedOperation = VaultOperation | 'token' | 'challenge';
 
-export const VAULT_OPERATIONS: readonly VaultOperation[] = ['get', 'list', 'create', 'update', 'rotate', 'sign', 'verify'];
+export const VAULT_OPERATIONS: readonly VaultOperation[] = ['get', 'list', 'create', 'update', 'rotate', 'sign', 'verify', 'wrapKey', 'unwrapKey'];
 
 export type InjectedFault =
   | { kind: 'throttle' }

@@ -38,6 +38,8 @@ export class RemoteKeyVaultDouble {
     return {
       KEY_VAULT_URL: this.addresses.vaultUrl,
       JWT_KEY_NAME: keyName,
+      // Each test's own encryption key too (the app's default name would be shared by every test on this vault).
+      JWT_ENCRYPTION_KEY_NAME: `${keyName}-enc`,
       IDENTITY_ENDPOINT: this.addresses.identityEndpoint,
       IDENTITY_HEADER: this.addresses.identityHeader,
       KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',

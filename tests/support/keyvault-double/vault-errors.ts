@@ -28,6 +28,10 @@ export const keyNotYetValid = (operation: string): VaultAnswer =>
 export const keyExpired = (operation: string): VaultAnswer =>
   vaultError(403, 'Forbidden', `Operation ${operation} is not allowed: the key has expired (exp is in the past).`, 'KeyExpired');
 
+/** The version's key_ops do not include the operation (e.g. unwrapKey on a sign/verify key). */
+export const keyOperationForbidden = (operation: string): VaultAnswer =>
+  vaultError(403, 'Forbidden', `Operation ${operation} is not permitted on this key.`, 'KeyOperationForbidden');
+
 export const throttled = (): VaultAnswer =>
   vaultError(429, 'Throttled', 'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached');
 

@@ -11,6 +11,7 @@ import type { Socket } from 'node:net';
 import { CallCounters, FaultPlan } from './faults';
 import type { VaultOperation } from './faults';
 import { createKey, getKey, listVersions, rotateKey, signDigest, updateKey, verifyDigest } from './key-operations';
+import { unwrapKey, wrapKey } from './key-wrapping';
 import type { OperationContext } from './key-operations';
 import { VAULT_RESOURCE } from './identity-endpoint';
 import type { TokenIssuer } from './identity-endpoint';
@@ -39,7 +40,7 @@ interface Route {
 }
 
 const RBAC_ACTIONS: Record<VaultOperation, string> = {
-  get: 'read', list: 'read', create: 'create', update: 'update', rotate: 'rotate', sign: 'sign', verify: 'verify',
+  get: 'read', list: 'read', create: 'create', update: 'update', rotate: 'rotate', sign: 'sign', verify: 'verify', wrapKey: 'wrap', unwrapKey: 'unwrap',
 };
 
 function route(method: string, segments: string[]): Route | undefined {
@@ -50,6 +51,9 @@ function route(method: string, segments: string[]): Route | undefined {
     const action = segments[3];
     if (method === 'POST' && action === 'sign') return { operation: 'sign', run: (ctx, body) => signDigest(ctx, name, third, body) };
     if (method === 'POST' && action === 'verify') return { operation: 'verify', run: (ctx, body) => verifyDigest(ctx, name, third, body) };
+    // Key Vault's paths are /wrapkey and /unwrapkey; it matches them without regard to case.
+    if (method === 'POST' && action.toLowerCase() === 'wrapkey') return { operation: 'wrapKey', run: (ctx, body) => wrapKey(ctx, name, third, body) };
+    if (method === 'POST' && action.toLowerCase() === 'unwrapkey') return { operation: 'unwrapKey', run: (ctx, body) => unwrapKey(ctx, name, third, body) };
     return undefined;
   }
   if (method === 'POST' && third === 'create') return { operation: 'create', run: (ctx, body) => createKey(ctx, name, body) };

@@ -1,10 +1,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManualClock } from '../../src/clock';
-import { EmbeddedKeyStore } from '../../src/keys/embedded/embedded-key-store';
-import { isKeyStoreError } from '../../src/keys/key-store';
-import { CONTRACT_START_SECONDS, describeKeyStoreContract } from './key-store-contract';
+import { ManualClock } from '../../../src/clock';
+import { EmbeddedKeyStore } from '../../../src/keys/embedded/embedded-key-store';
+import { isKeyStoreError } from '../../../src/keys/key-store';
+import { CONTRACT_START_SECONDS, describeKeyStoreContract } from '../key-store-contract';
 
 const dirs: string[] = [];
 function freshDir(): string {
