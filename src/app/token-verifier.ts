@@ -30,8 +30,23 @@ type Verify = (token: unknown, audiences?: readonly string[]) => Promise<VerifyR
  * parsing and the signature are skipped. Only verdicts reached without I/O are admitted, with the
  * kid's ring generation read in the same turn as the signature check, so no ring refresh can slip
  * between the two. VERIFY_MODE=keyvault does not come here: it promises a Key Vault `verify` per token.
+ *
+ * A revocation view that can not be trusted throws `revocation_unavailable` from `isRevoked`, on a
+ * hit as on a miss: that is no verdict, so nothing is admitted or dropped for it, and it reaches the
+ * caller as a rejected promise (a 503), as it does from the uncached path.
  */
 function cachedLocalVerify(cache: VerifiedTokenCache, options: VerifyOptions, deps: VerifyDependencies): Verify {
+  const verifyCached = cachedVerdict(cache, options, deps);
+  return (token, audiences) => {
+    try {
+      return verifyCached(token, audiences);
+    } catch (error: unknown) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  };
+}
+
+function cachedVerdict(cache: VerifiedTokenCache, options: VerifyOptions, deps: VerifyDependencies): Verify {
   return (token, audiences = options.audiences) => {
     if (typeof token !== 'string' || !cache.accepts(token)) return verifyToken(token, options, deps, audiences);
     const hit = cache.find(token);

@@ -1,5 +1,9 @@
-import crypto from 'node:crypto';
+import crypto, { randomUUID } from 'node:crypto';
+import { TableClient } from '@azure/data-tables';
+import { silentLogger } from '../../src/audit';
 import { ManualClock } from '../../src/clock';
+import { ServiceError } from '../../src/errors';
+import { TableRevocationService } from '../../src/revocation/table-revocation-service';
 import { createTokenVerifier, type TokenVerifier } from '../../src/app/token-verifier';
 import { KeyRing } from '../../src/keys/key-ring';
 import type { RevocationSubject } from '../../src/revocation/revocation';
@@ -9,7 +13,8 @@ import { makeTestKey, signRaw, StaticKeyStore, type TestKey } from '../support/t
 /**
  * The verified-token cache as the service uses it: a token presented again skips the signature
  * check (counted on node:crypto) and nothing else. Each rule that can turn a cached verdict has a
- * test that would fail if the hit skipped it.
+ * test that would fail if the hit skipped it; a revocation view that can not judge (fail closed) is
+ * a 503 on a hit as on a miss, and never cached.
  */
 const NOW = 1_800_000_000;
 const ISSUER = 'https://jwt.example/api';
@@ -164,6 +169,61 @@ describe('TokenVerifier with the verified-token cache', () => {
     expect((await checked(42)).verdict).toBe('malformed');
     const long = issue({ padding: 'p'.repeat(5000) });
     for (let i = 0; i < 3; i += 1) expect(await checked(long)).toEqual({ verdict: 'active', signatureChecks: 1 });
+  });
+
+  it('answers revocation_unavailable on a hit as the full path does (a rejected promise), and keeps the entry: an outage is no verdict', async () => {
+    let available = true;
+    verifier = createTokenVerifier(config, ring, store, clock, {
+      isRevoked: () => {
+        if (!available) throw new ServiceError('revocation_unavailable', 'The revocation list is out of date.', { retryAfterSeconds: 10 });
+        return false;
+      },
+    });
+    const token = issue();
+    await warm(token);
+    available = false;
+    const answer = verifier.verify(token); // no synchronous throw: callers chaining on the promise see it too
+    await expect(answer).rejects.toMatchObject({ code: 'revocation_unavailable', status: 503 });
+    available = true;
+    expect(await checked(token)).toEqual({ verdict: 'active', signatureChecks: 0 });
+  });
+
+  it('admits nothing while revocation is unavailable: a token first seen then counts no sighting', async () => {
+    let available = false;
+    verifier = createTokenVerifier(config, ring, store, clock, {
+      isRevoked: () => {
+        if (!available) throw new ServiceError('revocation_unavailable', 'The revocation list has not been loaded yet.', { retryAfterSeconds: 5 });
+        return false;
+      },
+    });
+    const token = issue();
+    for (let i = 0; i < 3; i += 1) await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'revocation_unavailable' });
+    available = true;
+    expect(await checked(token)).toEqual({ verdict: 'active', signatureChecks: 1 });
+    expect(await checked(token)).toEqual({ verdict: 'active', signatureChecks: 1 });
+    expect(await checked(token)).toEqual({ verdict: 'active', signatureChecks: 0 });
+  });
+
+  it('fails closed on a hit when the Table Storage revocation view goes stale beyond its bound (Azurite)', async () => {
+    const connection = process.env.AZURITE_CONNECTION_STRING;
+    if (!connection) throw new Error('AZURITE_CONNECTION_STRING is set by the jest global setup.');
+    const client = TableClient.fromConnectionString(connection, `rev${randomUUID().replace(/-/g, '').slice(0, 16)}`, { allowInsecureConnection: true });
+    const revocations = new TableRevocationService({ client, clock, logger: silentLogger, coverSeconds: 3660, syncIntervalMs: 60_000, maxStalenessMs: 60_000 });
+    try {
+      await revocations.start();
+      verifier = createTokenVerifier(config, ring, store, clock, revocations);
+      const token = issue({ jti: 'stale-view' });
+      await warm(token);
+      // Storage gone: the view serves its last good state for 60 s, then refuses to judge.
+      (client as unknown as { getEntity: () => Promise<never> }).getEntity = () => Promise.reject(Object.assign(new Error('down'), { name: 'RestError' }));
+      clock.advance(30_000);
+      await expect(revocations.sync()).rejects.toThrow('down');
+      expect(await checked(token)).toEqual({ verdict: 'active', signatureChecks: 0 });
+      clock.advance(31_000);
+      await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'revocation_unavailable', status: 503 });
+    } finally {
+      await revocations.close();
+    }
   });
 
   it('can be turned off (the differential test’s reference)', async () => {
