@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
  * the registered handler with the library's own request objects, and reports which of the bundle's files it
  * loaded. An embedded-store start must not load the Key Vault / identity bundle, and no start without
  * APPLICATIONINSIGHTS_CONNECTION_STRING may load the Azure Monitor one; a Key Vault start (control) does load the
- * first.
+ * first, an Application Insights start (control) the second.
  */
 const APP_ROOT = resolve(__dirname, '..', '..');
 const PROBE = `
@@ -68,5 +68,13 @@ describe('the deployed bundle at start-up', () => {
     expect(report.status).toBeGreaterThanOrEqual(500); // nothing answers there; the point is what it loaded
     expect(report.loaded).toEqual(['dist/app/azure-sdk.js', 'dist/app/functions.js']);
     expect(report.monitorPackages).toBe(0);
+  });
+
+  it('(control) loads the Azure Monitor bundle, and only it, when Application Insights is configured', () => {
+    // Nothing listens at the ingestion endpoint: the point is what the metrics wiring loads.
+    const connectionString = 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/';
+    const report = probe({ APPLICATIONINSIGHTS_CONNECTION_STRING: connectionString, LOCAL_KEYSTORE_DIR: dir, KEY_VAULT_URL: '', JWT_AUDIENCES: 'api://orders', AzureWebJobsStorage: process.env.AZURITE_CONNECTION_STRING ?? '' });
+    expect(report.status).toBe(200);
+    expect(report.loaded).toEqual(['dist/app/azure-monitor.js', 'dist/app/functions.js']);
   });
 });
