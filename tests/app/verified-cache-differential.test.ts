@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { ManualClock, nowSeconds } from '../../src/clock';
 import { createTokenVerifier, type TokenVerifier } from '../../src/app/token-verifier';
+import { ServiceError } from '../../src/errors';
 import { KeyRing } from '../../src/keys/key-ring';
 import type { KeyVersion } from '../../src/keys/key-store';
 import type { VerifyResult } from '../../src/jwt/verify';
@@ -12,8 +13,9 @@ import { makeTestKey, signRaw, StaticKeyStore, type TestKey } from '../support/t
  * The verified-token cache against the verifier without it, driven by one random stream (seeded, so
  * a failure replays): fresh tokens, repeats, forgeries, junk, revocations of every kind, time
  * passing (and, rarely, stepping back), rotations, disabled and re-enabled keys, unknown kids,
- * tokens too long to cache, audiences narrowed per call. Every answer must be identical; the cache
- * is kept small so eviction happens all the time.
+ * tokens too long to cache, audiences narrowed per call, and spells of a revocation view that can not
+ * judge (fail closed: `revocation_unavailable`). Every answer must be identical, refusals to judge
+ * included; the cache is kept small so eviction happens all the time.
  */
 const OPERATIONS = 100_000;
 const SEED = 20_261_203;
@@ -57,7 +59,14 @@ describe('verified-token cache: differential against the uncached verifier', () 
 
     const revocationEntries: RevocationEntry[] = [];
     let snapshot = new RevocationSnapshot();
-    const revocations = { isRevoked: (subject: Parameters<RevocationSnapshot['isRevoked']>[0]) => snapshot.isRevoked(subject) };
+    // Operations left in the current revocation outage (the view stale or never loaded: it throws, as TableRevocationService does).
+    let outageLeft = 0;
+    const revocations = {
+      isRevoked: (subject: Parameters<RevocationSnapshot['isRevoked']>[0]): boolean => {
+        if (outageLeft > 0) throw new ServiceError('revocation_unavailable', 'The revocation list is out of date.', { retryAfterSeconds: 10 });
+        return snapshot.isRevoked(subject);
+      },
+    };
     const revoke = (entry: RevocationEntry): void => {
       revocationEntries.push(entry);
       snapshot = new RevocationSnapshot(revocationEntries);
@@ -95,12 +104,18 @@ describe('verified-token cache: differential against the uncached verifier', () 
     const signatureChecks = { cached: 0, reference: 0 };
     const verdicts = new Map<string, number>();
     let compared = 0;
+    type Answer = VerifyResult | { refused: string };
     const compare = async (token: unknown, audiences: readonly string[] | undefined, locally = false): Promise<void> => {
-      const run = async (verifier: TokenVerifier, counter: 'cached' | 'reference'): Promise<VerifyResult> => {
+      const run = async (verifier: TokenVerifier, counter: 'cached' | 'reference'): Promise<Answer> => {
         verifySpy.mockClear(); // counts without keeping every call's arguments
-        const result = await (locally ? verifier.verifyLocally(token, audiences) : verifier.verify(token, audiences));
-        signatureChecks[counter] += verifySpy.mock.calls.length;
-        return result;
+        try {
+          return await (locally ? verifier.verifyLocally(token, audiences) : verifier.verify(token, audiences));
+        } catch (error: unknown) {
+          if (error instanceof ServiceError) return { refused: error.code };
+          throw error;
+        } finally {
+          signatureChecks[counter] += verifySpy.mock.calls.length;
+        }
       };
       const first = compared % 2 === 0 ? 'cached' : 'reference';
       const a = await run(first === 'cached' ? cached : reference, first);
@@ -109,13 +124,14 @@ describe('verified-token cache: differential against the uncached verifier', () 
       if (JSON.stringify(fromCache) !== JSON.stringify(fromReference)) {
         throw new Error(`operation ${compared}: cached ${JSON.stringify(fromCache)} but uncached ${JSON.stringify(fromReference)}`);
       }
-      const verdict = fromReference.active ? 'active' : fromReference.error;
+      const verdict = 'refused' in fromReference ? fromReference.refused : fromReference.active ? 'active' : fromReference.error;
       verdicts.set(verdict, (verdicts.get(verdict) ?? 0) + 1);
       compared += 1;
     };
 
     for (let i = 0; i < 20; i += 1) issued.push(issue(currentSigner()));
     for (let op = 0; op < OPERATIONS; op += 1) {
+      if (outageLeft > 0) outageLeft -= 1;
       const roll = next();
       if (roll < 0.06) {
         const token = issue(next() < 0.85 ? currentSigner() : pick([...signers.values()]));
@@ -161,6 +177,8 @@ describe('verified-token cache: differential against the uncached verifier', () 
         await refresh();
       } else if (roll < 0.96) {
         await refresh();
+      } else if (roll < 0.962) {
+        outageLeft = 1 + Math.floor(next() * 20);
       } else {
         await compare(recent(), pick(AUDIENCE_CHOICES));
       }
@@ -170,7 +188,7 @@ describe('verified-token cache: differential against the uncached verifier', () 
     expect(compared).toBeGreaterThan(80_000);
     // The cache was really used: far fewer signature checks than the uncached verifier made.
     expect(signatureChecks.cached).toBeLessThan(signatureChecks.reference * 0.6);
-    for (const verdict of ['active', 'expired', 'not_yet_valid', 'revoked', 'key_disabled', 'key_not_active', 'wrong_audience', 'bad_signature', 'malformed', 'unknown_key']) {
+    for (const verdict of ['active', 'expired', 'not_yet_valid', 'revoked', 'key_disabled', 'key_not_active', 'wrong_audience', 'bad_signature', 'malformed', 'unknown_key', 'revocation_unavailable']) {
       expect({ verdict, seen: (verdicts.get(verdict) ?? 0) > 0 }).toEqual({ verdict, seen: true });
     }
   }, 120_000);
