@@ -4,7 +4,8 @@
  * call, the result read back through the library's `HttpResponse` as the worker converts it — next to raw
  * node:crypto on the same token or signing input, and next to the library's own objects alone (what any
  * Functions app pays per call), measured in the same interleaved rounds. Embedded key store (RS256),
- * AUTH_MODE=none, no revocation table: the handlers' own path, not the store's.
+ * AUTH_MODE=none, the revocation view loaded from a table on Azurite (it fails closed without one) and
+ * then read in memory, as in Azure: the handlers' own path, not the store's.
  *
  * Run: npm run build && node dist/bench/handlers.js   (part of npm run bench)
  */
@@ -14,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { measureAll, type Measurement } from './measure';
+import { startAzuriteOnFreePorts } from './processes';
 
 const AUDIENCE = 'api://orders';
 /** More than the verified-token cache keeps (10,000), so each of them is a miss. */
@@ -42,14 +44,17 @@ async function libraryOnly(route: string, body: string): Promise<string> {
 
 export async function benchHandlers(): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'kvjwt-handler-bench-'));
+  const azurite = await startAzuriteOnFreePorts();
   const saved = { ...process.env };
-  Object.assign(process.env, { AUTH_MODE: 'none', LOCAL_KEYSTORE_DIR: dir, JWT_AUDIENCES: AUDIENCE, JWT_ISSUER: 'https://jwt.bench/api', AzureWebJobsStorage: '', JWT_ALG: 'RS256' });
+  Object.assign(process.env, { AUTH_MODE: 'none', LOCAL_KEYSTORE_DIR: dir, JWT_AUDIENCES: AUDIENCE, JWT_ISSUER: 'https://jwt.bench/api', AzureWebJobsStorage: azurite.connectionString, JWT_ALG: 'RS256' });
   // The audit lines (console.log) would measure this terminal; outside a host the library warns that it skips registration.
   const { log, warn } = console;
   console.log = console.warn = (): void => undefined;
+  let reset: (() => Promise<void>) | undefined;
   try {
     // Loaded after the settings: the function files read them at import, as in Azure.
     const [{ verifyHandler }, { signHandler }, { getServices, resetServices }] = await Promise.all([import('../functions/verify'), import('../functions/sign'), import('../src/app/services')]);
+    reset = resetServices;
     const signBody = JSON.stringify({ claims: { sub: 'bench', aud: AUDIENCE }, ttlSeconds: 3600 });
     const tokens: string[] = [];
     for (let i = 0; i < DISTINCT_TOKENS; i += 1) tokens.push((JSON.parse(await invoke(signHandler, 'sign', signBody)) as { token: string }).token);
@@ -79,7 +84,6 @@ export async function benchHandlers(): Promise<string[]> {
     const [rawVerify, library, hit, miss, rawSign, sign] = results;
     const line = (m: Measurement, baseline: Measurement): string =>
       `| ${m.name} | ${Math.round(m.opsPerSecond).toLocaleString('en-US')} | ${(1e6 / m.opsPerSecond).toFixed(1)} µs | ${(m.opsPerSecond / baseline.opsPerSecond).toFixed(2)}× |`;
-    await resetServices();
     return [
       '| invocation | ops/s | per call | vs raw |',
       '|---|---:|---:|---:|',
@@ -89,9 +93,11 @@ export async function benchHandlers(): Promise<string[]> {
       `What the project adds to a verify beyond the library's own objects: ${(1e6 / hit.opsPerSecond - 1e6 / library.opsPerSecond).toFixed(1)} µs on a cache hit, ${(1e6 / miss.opsPerSecond - 1e6 / library.opsPerSecond - 1e6 / rawVerify.opsPerSecond).toFixed(1)} µs on a miss besides the signature check itself.`,
     ];
   } finally {
+    await reset?.(); // the revocation view polls its table until closed
     Object.assign(console, { log, warn });
     for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
     Object.assign(process.env, saved);
+    await azurite.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,9 +1,11 @@
 /**
- * Processes for the HTTP and cold-start benchmarks: the embedded host and a bare node:http server,
- * each started as its own process and timed from spawn to its listening line.
+ * Processes for the benchmarks: the embedded host and a bare node:http server, each started as its
+ * own process and timed from spawn to its listening line; Azurite on ports nobody else holds.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { startAzurite, type AzuriteHandle } from '../devhost/azurite';
 
 export const APP_ROOT = resolve(__dirname, '..', '..');
 
@@ -65,3 +67,16 @@ export const BARE_SERVER = `
   server.listen(0, '127.0.0.1', () => process.stdout.write('bare listening on http://127.0.0.1:' + server.address().port + '\\n'));
 `;
 
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolveListening) => server.listen(0, '127.0.0.1', () => resolveListening()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolveClosed) => server.close(() => resolveClosed()));
+  return port;
+}
+
+/** The storage emulator on free ports: other runs share this machine. */
+export async function startAzuriteOnFreePorts(): Promise<AzuriteHandle> {
+  return startAzurite({ blobPort: await freePort(), queuePort: await freePort(), tablePort: await freePort() });
+}
