@@ -7,7 +7,6 @@
  * checks a signature asynchronously (node:crypto's one-shot verify on libuv's thread pool), so a
  * loop of one verify at a time pays a thread hand-off per proof; the "in flight" rows let them overlap.
  */
-import { createServer, type AddressInfo } from 'node:net';
 import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { calculateThumbprint, generateKeyPair, generateProof } from 'dpop';
@@ -21,10 +20,10 @@ import { systemClock } from '../src/clock';
 import { verifyToken } from '../src/jwt/verify';
 import { KeyRing } from '../src/keys/key-ring';
 import { RevocationSnapshot } from '../src/revocation/revocation-view';
-import { startAzurite } from '../devhost/azurite';
 import { selfSignedCertificate } from '../tests/support/binding-client';
 import { makeTestKey, signRaw, StaticKeyStore } from '../tests/support/token-factory';
 import { measureAll, row, type Measurement } from './measure';
+import { startAzuriteOnFreePorts } from './processes';
 
 const ISSUER = 'https://jwt.bench/api';
 const AUDIENCE = 'api://orders';
@@ -34,14 +33,6 @@ const MEMORY_POOL = 40_000;
 /** Verifies in flight at once in the concurrent candidates: jose runs the proof's signature check on libuv's thread pool. */
 const IN_FLIGHT = 8;
 const TABLE_POOL = 10_000;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Replay records in this process only: what the table adds is measured by the next candidate. */
 function memoryReplayCache(): ReplayCache {
@@ -83,8 +74,7 @@ export async function benchBinding(): Promise<string[]> {
   const makeProofs = async (count: number): Promise<string[]> => Promise.all(Array.from({ length: count }, () => generateProof(keyPair, API, 'GET', undefined, dpopBound)));
   const [memoryProofs, tableProofs] = [await makeProofs(MEMORY_POOL), await makeProofs(TABLE_POOL)];
 
-  const ports = { blobPort: await freePort(), queuePort: await freePort(), tablePort: await freePort() };
-  const azurite = await startAzurite(ports);
+  const azurite = await startAzuriteOnFreePorts();
   try {
     const table = new TableReplayCache({ client: TableClient.fromConnectionString(azurite.connectionString, 'benchdpop', { allowInsecureConnection: true }), clock: systemClock, logger: silentLogger });
     const binding = (replayCache: ReplayCache): BindingDependencies => ({ clock: systemClock, replayCache, proofWindowSeconds: 600, clockSkewSeconds: 60, signUri: `${ISSUER}/sign` });

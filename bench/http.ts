@@ -8,54 +8,19 @@
  *
  * Run: npm run bench:http [-- --rounds 15 --seconds 2 --cold 9]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { startAzurite } from '../devhost/azurite';
+import { APP_ROOT, BARE_SERVER, median, startProcess, stop, type Server } from './processes';
 
-const APP_ROOT = resolve(__dirname, '..', '..');
 const ENTRY = join(APP_ROOT, 'dist', 'devhost', 'main.js');
 const CONNECTIONS = 16;
-
-interface Server {
-  name: string;
-  child: ChildProcess;
-  url: string;
-  listeningMs: number;
-}
 
 function argument(name: string, fallback: number): number {
   const index = process.argv.indexOf(name);
   return index > 0 ? Number(process.argv[index + 1]) : fallback;
-}
-
-/** Starts a process and resolves once it prints its listening line; its later output is drained, not kept. */
-function startProcess(name: string, args: string[], env: NodeJS.ProcessEnv, path: string): Promise<Server> {
-  const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: APP_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolveServer, reject) => {
-    let output = '';
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (!match) return;
-      child.stdout?.off('data', onData);
-      child.stdout?.resume();
-      resolveServer({ name, child, url: `${match[1]}${path}`, listeningMs: performance.now() - started });
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  await new Promise<void>((resolveExit) => {
-    child.once('exit', () => resolveExit());
-    child.kill('SIGTERM');
-  });
 }
 
 /** CPU time of a process, all threads, in microseconds (utime + stime from /proc, 10 ms ticks). */
@@ -71,30 +36,6 @@ async function round(server: Server, body: string, seconds: number): Promise<{ r
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${server.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.average, cpuUsPerRequest: cpu / result.requests.total };
 }
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-/**
- * A bare server doing only what is unavoidable: read the body, split the token, crypto.verify. It
- * runs in its own process, like the host, so both pay the same loopback and scheduling costs.
- */
-const BARE_SERVER = `
-  const { createServer } = require('node:http');
-  const { createPublicKey, verify } = require('node:crypto');
-  const key = createPublicKey({ key: JSON.parse(process.env.BENCH_JWK), format: 'jwk' });
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      const token = JSON.parse(body).token;
-      const dot = token.lastIndexOf('.');
-      const ok = verify('sha256', Buffer.from(token.slice(0, dot)), key, Buffer.from(token.slice(dot + 1), 'base64url'));
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ active: ok }));
-    });
-  });
-  server.listen(0, '127.0.0.1', () => process.stdout.write('bare listening on http://127.0.0.1:' + server.address().port + '\\n'));
-`;
 
 async function main(): Promise<void> {
   const rounds = argument('--rounds', 15);

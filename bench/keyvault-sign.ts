@@ -79,7 +79,7 @@ export async function runKeyVaultSignBench(latencyMs = 20, tokens = 1000): Promi
     const env = vault.environment('bench-signing');
     process.env.IDENTITY_ENDPOINT = env.IDENTITY_ENDPOINT;
     process.env.IDENTITY_HEADER = env.IDENTITY_HEADER;
-    const config = loadConfig({ ...env, JWT_ISSUER: 'https://bench.example', JWT_AUDIENCES: 'api://bench' });
+    const config = loadConfig({ ...env, AUTH_MODE: 'none', JWT_ISSUER: 'https://bench.example', JWT_AUDIENCES: 'api://bench' });
     const store = createKeyVaultKeyStore(config, systemClock);
     await store.createVersion({ notBefore: Math.floor(Date.now() / 1000) - 60 });
     const ring = new KeyRing(store, systemClock, { alg: config.alg, retentionSeconds: Math.floor(config.rotation.retentionMs / 1000), refreshIntervalMs: 10 * 60_000, unknownKidCooldownMs: 30_000 });
@@ -178,7 +178,7 @@ export async function runKeyVaultSignBench(latencyMs = 20, tokens = 1000): Promi
 }
 
 /** Node reads NODE_EXTRA_CA_CERTS only at start-up: re-run this script with the test CA trusted. */
-async function relaunchWithTestCa(): Promise<boolean> {
+export async function relaunchWithTestCa(): Promise<boolean> {
   const testCa = loadTestCaModule();
   await testCa.makeTestCa();
   if (testCa.isTestCaTrusted(process.env)) return false;

@@ -6,21 +6,12 @@
  * the figure is an hour of polls at one a second (3,600 polls, the hourly full read included).
  */
 import { TableClient } from '@azure/data-tables';
-import { createServer, type AddressInfo } from 'node:net';
 import { silentLogger } from '../src/audit';
 import { ManualClock } from '../src/clock';
 import { TableRevocationService } from '../src/revocation/table-revocation-service';
-import { startAzurite } from '../devhost/azurite';
+import { startAzuriteOnFreePorts } from './processes';
 
 const POLLS = 3600;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function fill(client: TableClient, rows: number, expires: number): Promise<void> {
   await client.createTable();
@@ -38,7 +29,7 @@ async function listingEntities(client: TableClient): Promise<number> {
 }
 
 export async function benchRevocationScaling(): Promise<string[]> {
-  const azurite = await startAzurite({ blobPort: await freePort(), queuePort: await freePort(), tablePort: await freePort() });
+  const azurite = await startAzuriteOnFreePorts();
   const lines: string[] = [];
   try {
     for (const rows of [0, 1000, 10_000]) {

@@ -9,6 +9,7 @@ import { benchRevocation } from './revocation';
 import { benchBinding } from './binding';
 import { benchRevocationScaling } from './revocation-scaling';
 import { benchJwe } from './jwe';
+import { benchHandlers } from './handlers';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -50,6 +51,16 @@ async function main(): Promise<void> {
     const run = spawnSync(process.execPath, [join(__dirname, 'jwe-keyvault.js'), '--latency', '20', '--tokens', '200', '--markdown'], { encoding: 'utf8' });
     out((run.stdout ?? '').trim());
     if (run.status !== 0) throw new Error(`jwe keyvault bench failed: ${run.stderr ?? ''}`);
+  }
+  if (!only || only === 'handlers') {
+    out('\n## The function handlers in process (the worker\'s own request, context and response objects; embedded store, RS256)\n');
+    (await benchHandlers()).forEach(out);
+  }
+  if (!only || only === 'throughput') {
+    out('\n## Sign throughput through the handler against the Key Vault double (20 ms latency; then its service limit)\n');
+    const run = spawnSync(process.execPath, [join(__dirname, 'keyvault-throughput.js'), '--markdown'], { encoding: 'utf8' });
+    out((run.stdout ?? '').trim());
+    if (run.status !== 0) throw new Error(`throughput bench failed: ${run.stderr ?? ''}`);
   }
   if (!only || only === 'keyvault') {
     out('\n## Sign through the Key Vault double (20 ms injected latency)\n');

@@ -42,7 +42,8 @@ export function parseSchedule(expression: string): Schedule {
   });
   let cron: Cron;
   try {
-    cron = new Cron(numeric.join(' '), { mode: '6-part', timezone: 'UTC', domAndDow: true, sloppyRanges: true });
+    // utcOffset 0 is UTC (no daylight saving) without croner's Intl time-zone path: ~35 ms of a cold start.
+    cron = new Cron(numeric.join(' '), { mode: '6-part', utcOffset: 0, domAndDow: true, sloppyRanges: true });
   } catch (error: unknown) {
     throw invalid(error instanceof Error ? error.message.replace(/^CronPattern: /, '') : String(error));
   }

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // The deployment package, built the way `azd deploy` builds it for a Functions service with `remoteBuild: false`:
 // every file under the project root except what `.funcignore` excludes (gitignore rules), `.azure/`, the ignore
-// file itself and local.settings.json, zipped with its node_modules as they are on disk (no build on the server).
-// `.funcignore` therefore decides what ships; its production-dependency allow-list is generated from
-// package-lock.json by this script so that no devDependency folder is ever packaged.
+// file itself and local.settings.json, zipped as it is on disk (no build on the server). `.funcignore` therefore
+// decides what ships: host.json, package.json and the bundles in dist/app (scripts/bundle-app.mjs), and of
+// node_modules only the packages the bundles require at run time (RUNTIME_PACKAGES) with their own dependencies —
+// an allow-list this script generates from package-lock.json.
 //
-//   node scripts/package-app.mjs                       list the package: files, bytes, a summary line
+//   node scripts/package-app.mjs                       list the package: a summary line
+//   node scripts/package-app.mjs --list                also every file
 //   node scripts/package-app.mjs --zip <out.zip>       also write the zip (deflate) and print its size
 //   node scripts/package-app.mjs --funcignore <file>   use another ignore file (e.g. an old one, to compare)
 //   node scripts/package-app.mjs --root <dir>          package another project folder (tests use a scratch tree)
@@ -20,21 +22,37 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
+import { RUNTIME_PACKAGES } from './bundle-app.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const BEGIN = '# >>> production dependencies (node scripts/package-app.mjs --update-funcignore)';
-const END = '# <<< production dependencies';
+const BEGIN = '# >>> runtime dependencies (node scripts/package-app.mjs --update-funcignore)';
+const END = '# <<< runtime dependencies';
 
-/** Top-level node_modules folders of the production dependency tree in package-lock.json. */
-export function productionPackages(lock) {
-  const names = new Set();
-  for (const [path, entry] of Object.entries(lock.packages ?? {})) {
-    if (!path.startsWith('node_modules/') || entry.dev || entry.devOptional) continue;
-    const rest = path.slice('node_modules/'.length);
-    if (rest.includes('/node_modules/')) continue; // nested: shipped inside its parent's folder
-    names.add(rest);
+/** Where Node would find `name` from the package installed at `from` (a package-lock.json path). */
+function locate(lock, from, name) {
+  for (let dir = from; ; dir = dir.slice(0, dir.lastIndexOf('/node_modules/'))) {
+    const candidate = `${dir}/node_modules/${name}`;
+    if (lock.packages[candidate]) return candidate;
+    if (!dir.includes('/node_modules/')) break;
   }
-  return [...names].sort();
+  if (lock.packages[`node_modules/${name}`]) return `node_modules/${name}`;
+  throw new Error(`package-lock.json has no ${name} (needed by ${from || 'the project'})`);
+}
+
+/**
+ * Top-level node_modules folders of `roots` and everything they depend on (nested copies ship inside their
+ * parent's folder), from package-lock.json.
+ */
+export function runtimePackages(lock, roots = RUNTIME_PACKAGES) {
+  const seen = new Set();
+  const visit = (path) => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    const entry = lock.packages[path];
+    for (const name of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies })) visit(locate(lock, path, name));
+  };
+  for (const root of roots) visit(locate(lock, '', root));
+  return [...seen].map((path) => path.slice('node_modules/'.length)).filter((name) => !name.includes('/node_modules/')).sort();
 }
 
 /** The .funcignore lines that exclude node_modules except the given packages (scoped ones one scope at a time). */
@@ -143,7 +161,7 @@ function main(argv) {
     return i < 0 ? undefined : argv[i + 1];
   };
   const funcignorePath = join(ROOT, '.funcignore');
-  const packages = productionPackages(JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')));
+  const packages = runtimePackages(JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')));
   const expected = allowListLines(packages);
   if (argv.includes('--update-funcignore') || argv.includes('--check-funcignore')) {
     const current = readFileSync(funcignorePath, 'utf8');
@@ -153,7 +171,7 @@ function main(argv) {
       console.error('.funcignore: the production-dependency allow-list differs from package-lock.json; run node scripts/package-app.mjs --update-funcignore');
       return 1;
     }
-    console.log(`.funcignore: the allow-list names the ${packages.length} top-level folders of the production dependency tree`);
+    console.log(`.funcignore: the allow-list names the ${packages.length} node_modules folders the bundles require at run time (${packages.join(', ')})`);
     return 0;
   }
   const root = resolve(option('--root') ?? ROOT);

@@ -174,14 +174,34 @@ function afterSignature(parsed: Parsed, ringKey: RingKey, options: VerifyOptions
   const payloadJson = parsed.payloadBytes.toString('utf8');
   const claims = parseObjectText(payloadJson);
   if (!claims) return inactive('malformed', parsed.kid);
+  return judgeSignedClaims({ claims, payloadJson, kid: parsed.kid, alg: parsed.alg }, ringKey, options, deps, audiences);
+}
+
+/** What a checked signature vouches for: the payload as signed and the key that signed it. */
+export interface SignedPayload {
+  claims: JwtClaims;
+  payloadJson: string;
+  kid: string;
+  alg: JwsAlgorithm;
+}
+
+/**
+ * Everything after the signature that can change from one call to the next — the key's state, the
+ * time, the audiences of this call, the key's active window, revocation — in the order the full
+ * path checks them. The verified-token cache (src/app/token-verifier.ts) answers a re-presented
+ * token with this alone, so a cached answer is the full path's answer by construction.
+ */
+export function judgeSignedClaims(signed: SignedPayload, ringKey: RingKey, options: VerifyOptions, deps: VerifyDependencies, audiences: readonly string[] = options.audiences): VerifyResult {
+  const { claims, kid } = signed;
+  if (!ringKey.version.enabled) return inactive('key_disabled', kid);
   const claimError = checkClaims(claims, options, nowSeconds(deps.clock), audiences);
-  if (claimError) return inactive(claimError, parsed.kid);
-  if (!issuedWhileActive(claims, ringKey, options)) return inactive('key_not_active', parsed.kid);
+  if (claimError) return inactive(claimError, kid);
+  if (!issuedWhileActive(claims, ringKey, options)) return inactive('key_not_active', kid);
   const jti = typeof claims.jti === 'string' ? claims.jti : undefined;
   const sub = typeof claims.sub === 'string' ? claims.sub : undefined;
   const iat = typeof claims.iat === 'number' ? claims.iat : undefined;
-  if (deps.revocations.isRevoked({ jti, sub, iat })) return inactive('revoked', parsed.kid);
-  return { active: true, claims, payloadJson, kid: parsed.kid, alg: parsed.alg };
+  if (deps.revocations.isRevoked({ jti, sub, iat })) return inactive('revoked', kid);
+  return { active: true, claims, payloadJson: signed.payloadJson, kid, alg: signed.alg };
 }
 
 /** The hot path: cached keys only; undefined when the answer needs I/O (unknown kid, or remote verify). */

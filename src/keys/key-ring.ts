@@ -17,6 +17,11 @@ export interface RingKey extends ActiveWindow {
   readonly verifyOptions: NodeSignatureOptions;
   /** The exact length of a valid signature by this key (the RSA modulus, r‖s, the HMAC). */
   readonly signatureLength: number;
+  /**
+   * Bumped whenever a refresh finds the version's `enabled` changed: whatever was concluded about
+   * this kid before (a verified-token cache entry) is stale from then on.
+   */
+  readonly generation: number;
 }
 
 export type KeyRingOptions = RingOptions<JwsAlgorithm>;
@@ -26,9 +31,15 @@ export function jwkForNode(jwk: PublicJwk<JwsAlgorithm> | PublicJwk<'RSA-OAEP-25
   return { kty: jwk.kty, n: jwk.n, e: jwk.e, crv: jwk.crv, x: jwk.x, y: jwk.y };
 }
 
+/** 0 for a version seen the first time; one more than before when its `enabled` changed. */
+function generationAfter(previous: RingKey | undefined, version: KeyVersion): number {
+  if (previous === undefined) return 0;
+  return previous.version.enabled === version.enabled ? previous.generation : previous.generation + 1;
+}
+
 function signingKeys(store: KeyStore): RingKeyFactory<JwsAlgorithm, RingKey> {
   return {
-    async build(version, window) {
+    async build(version, window, previous) {
       const spec = algorithmSpec(version.alg);
       let key: KeyObject;
       if (isHmac(version.alg)) {
@@ -40,10 +51,12 @@ function signingKeys(store: KeyStore): RingKeyFactory<JwsAlgorithm, RingKey> {
         if (!version.publicJwk) throw new Error(`Version ${version.kid} has no public key.`);
         key = createPublicKey({ key: jwkForNode(version.publicJwk), format: 'jwk' });
       }
-      return { version, key, verifyOptions: nodeSignatureOptions(version.alg, key), signatureLength: signatureLengthOf(version.alg, key), ...window };
+      const generation = generationAfter(previous, version);
+      return { version, key, verifyOptions: nodeSignatureOptions(version.alg, key), signatureLength: signatureLengthOf(version.alg, key), ...window, generation };
     },
     // An HMAC secret re-enabled after it was cached disabled is read now (it had a stand-in).
     rebuild: (cached, version) => isHmac(version.alg) && !cached.version.enabled && version.enabled,
+    relist: (cached, version, window) => ({ ...cached, version, ...window, generation: generationAfter(cached, version) }),
   };
 }
 

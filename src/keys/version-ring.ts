@@ -19,9 +19,12 @@ export interface RingEntry<A extends KeyAlgorithm = JwsAlgorithm> extends Active
 
 /** Builds the cached form of a version once (key objects are made once per version, never per token). */
 export interface RingKeyFactory<A extends KeyAlgorithm, K extends RingEntry<A>> {
-  build(version: KeyVersion<A>, window: ActiveWindow): Promise<K>;
+  /** `previous` is the key cached for this version before, when it is built again (see `rebuild`). */
+  build(version: KeyVersion<A>, window: ActiveWindow, previous?: K): Promise<K>;
   /** Whether a cached key must be built again for this listing of its version (default: never, versions are immutable). */
   rebuild?(cached: K, version: KeyVersion<A>): boolean;
+  /** The cached key brought up to this listing (default: the same key with the listed version and its window). */
+  relist?(cached: K, version: KeyVersion<A>, window: ActiveWindow): K;
 }
 
 export interface RingOptions<A extends KeyAlgorithm = JwsAlgorithm> extends PhasePolicy<A> {
@@ -112,8 +115,8 @@ export class VersionRing<A extends KeyAlgorithm, K extends RingEntry<A>> {
         const phased = windows.get(version.kid);
         const window: ActiveWindow = { activeFrom: phased?.activatesAt ?? version.created, activeUntil: phased?.retiresAt };
         const cached = this.keys.get(version.kid);
-        if (!cached || this.factory.rebuild?.(cached, version)) this.keys.set(version.kid, await this.factory.build(version, window));
-        else this.keys.set(version.kid, { ...cached, version, ...window });
+        if (!cached || this.factory.rebuild?.(cached, version)) this.keys.set(version.kid, await this.factory.build(version, window, cached));
+        else this.keys.set(version.kid, this.factory.relist?.(cached, version, window) ?? { ...cached, version, ...window });
       }
       this.versions = listed;
       this.loadedAtMs = this.clock.nowMs();

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { Cron } from 'croner';
 import { ScheduleError, parseSchedule } from '../../devhost/schedule';
 
@@ -62,6 +64,32 @@ describe('NCRONTAB schedules on croner (6 fields, UTC, NCrontab semantics)', () 
     expect(new Cron('0 0 0 1 * SUN', { timezone: 'UTC' }).nextRun(from)?.toISOString()).toBe('2026-11-29T00:00:00.000Z');
     expect(() => new Cron('0 45/5 * * * *', { timezone: 'UTC' })).toThrow(/numeric prefix/);
     expect(new Cron('0 0 0 * * 7', { timezone: 'UTC' }).nextRun(from)?.toISOString()).toBe('2026-11-29T00:00:00.000Z');
+  });
+
+  it('reads schedules in UTC whatever the machine’s time zone, across daylight-saving changes', () => {
+    // A process of its own: the time zone is read from TZ at start (Jest's sandbox keeps its own copy of process.env).
+    const probe = `
+      const { parseSchedule } = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'devhost', 'schedule.js'))});
+      const runs = (expression, from, count) => {
+        const schedule = parseSchedule(expression);
+        const out = [];
+        for (let at = Date.parse(from); out.length < count; out.push(new Date(at).toISOString())) at = schedule.next(at);
+        return out;
+      };
+      process.stdout.write(JSON.stringify({
+        localHourAtNoonUtc: new Date('2026-03-08T12:00:00Z').getHours(),
+        spring: runs('0 30 2 * * *', '2026-03-07T00:00:00Z', 3),
+        autumn: runs('0 0 * * * *', '2026-11-01T04:30:00Z', 4),
+        monthly: runs('0 0 0 1 * *', '2026-10-15T00:00:00Z', 1),
+      }));`;
+    const output = execFileSync(process.execPath, ['-e', probe], { env: { ...process.env, TZ: 'America/New_York' }, encoding: 'utf8' });
+    // New York leaves EST for EDT at 07:00 UTC on 8 March 2026 and goes back at 06:00 UTC on 1 November.
+    expect(JSON.parse(output)).toEqual({
+      localHourAtNoonUtc: 8, // the zone was really in effect (EDT)
+      spring: ['2026-03-07T02:30:00.000Z', '2026-03-08T02:30:00.000Z', '2026-03-09T02:30:00.000Z'],
+      autumn: ['2026-11-01T05:00:00.000Z', '2026-11-01T06:00:00.000Z', '2026-11-01T07:00:00.000Z', '2026-11-01T08:00:00.000Z'],
+      monthly: ['2026-11-01T00:00:00.000Z'],
+    });
   });
 
   it('returns undefined for a schedule that never occurs instead of looping', () => {

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compiledRegistrations } from '../support/registrations';
 import { parseSchedule } from '../../devhost/schedule';
@@ -55,8 +56,23 @@ describe('function registrations (what Core Tools indexes)', () => {
     for (const timer of timers) expect(() => parseSchedule(String(timer.schedule))).not.toThrow();
   });
 
-  it('points package.json main at the compiled functions', () => {
+  it('points package.json main at the bundle of every function (scripts/bundle-app.mjs), which the build made', () => {
     const pkg = JSON.parse(readFileSync(join(APP_ROOT, 'package.json'), 'utf8')) as { main: string };
-    expect(pkg.main).toBe('dist/functions/*.js');
+    expect(pkg.main).toBe('dist/app/functions.js');
+    expect(existsSync(join(APP_ROOT, pkg.main))).toBe(true);
+  });
+
+  it('registers from the bundle exactly what the compiled function files register, one file per function', () => {
+    const sources = readdirSync(join(APP_ROOT, 'functions')).filter((file) => file.endsWith('.ts')).map((file) => file.slice(0, -'.ts'.length)).sort();
+    expect(functions.map((f) => String(f.name)).sort()).toEqual(sources);
+    // The same registrations, handlers aside, from the tsc output the bundle was made of (dist/functions/*.js).
+    const unbundled = mkdtempSync(join(tmpdir(), 'kvjwt-unbundled-'));
+    try {
+      writeFileSync(join(unbundled, 'package.json'), JSON.stringify({ main: join(APP_ROOT, 'dist', 'functions', '*.js') }));
+      const byName = (list: Array<Record<string, unknown>>): Array<Record<string, unknown>> => [...list].sort((a, b) => String(a.name).localeCompare(String(b.name)));
+      expect(byName(functions)).toEqual(byName(compiledRegistrations(unbundled)));
+    } finally {
+      rmSync(unbundled, { recursive: true, force: true });
+    }
   });
 });

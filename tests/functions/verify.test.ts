@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signHandler } from '../../functions/sign';
 import { verifyHandler } from '../../functions/verify';
+import { getServices } from '../../src/app/services';
+import { ServiceError } from '../../src/errors';
 import { useProcessSettings } from '../support/process-settings';
 
 /**
@@ -79,5 +81,21 @@ describe('POST /api/verify in process', () => {
     for (const host of ['localhost:7071', '[::1]:7071', 'LOCALHOST']) {
       expect([host, answer(await verify({ token }, { host }))]).toEqual([host, expect.objectContaining({ active: true })]);
     }
+  });
+
+  it('answers 503 revocation_unavailable for a token the verified-token cache holds, and active again once the view is back', async () => {
+    for (let i = 0; i < 3; i += 1) expect(answer(await verify({ token }))).toMatchObject({ active: true }); // cached by now
+    const services = await getServices();
+    const unavailable = jest.spyOn(services.revocations, 'isRevoked').mockImplementation(() => {
+      throw new ServiceError('revocation_unavailable', 'The revocation list is out of date (storage unreachable).', { retryAfterSeconds: 10 });
+    });
+    try {
+      const refused = await verify({ token });
+      expect([refused.status, (answer(refused) as { code: string }).code]).toEqual([503, 'revocation_unavailable']);
+      expect(unavailable).toHaveBeenCalled();
+    } finally {
+      unavailable.mockRestore();
+    }
+    expect(answer(await verify({ token }))).toMatchObject({ active: true });
   });
 });

@@ -70,4 +70,32 @@ describe('KeyRing', () => {
     expect(ring.get('old')?.version.enabled).toBe(false);
     expect(ring.get('old')?.key).toBe(before?.key);
   });
+
+  it('counts a generation per kid: 0 when first listed, one more whenever a listing finds `enabled` changed', async () => {
+    const { ring, store } = setup();
+    await ring.ready();
+    expect(ring.get('old')?.generation).toBe(0);
+    await ring.refresh(); // nothing changed: the same generation (windows and listings alone do not count)
+    expect(ring.get('old')?.generation).toBe(0);
+    await store.disableVersion('old');
+    await ring.refresh();
+    expect([ring.get('old')?.generation, ring.get('current')?.generation]).toEqual([1, 0]);
+    store.versions = store.versions.map((v) => (v.kid === 'old' ? { ...v, enabled: true } : v));
+    await ring.refresh();
+    expect(ring.get('old')?.generation).toBe(2);
+  });
+
+  it('carries the generation into an HMAC key built again when its secret is re-enabled', async () => {
+    const clock = new ManualClock(T0 * 1000);
+    const hmac = makeTestKey('HS256', 'hmac', { created: T0 - 100 });
+    const store = new StaticKeyStore([{ ...hmac.version, enabled: false }], new Map([['hmac', hmac.privateKey as Buffer]]));
+    const ring = new KeyRing(store, clock, { alg: 'HS256', retentionSeconds: 60, refreshIntervalMs: 10_000, unknownKidCooldownMs: 5_000 });
+    await ring.ready();
+    const standIn = ring.get('hmac');
+    expect(standIn?.generation).toBe(0);
+    store.versions = [hmac.version];
+    await ring.refresh();
+    expect(ring.get('hmac')?.key).not.toBe(standIn?.key); // the real secret now, read from the store
+    expect(ring.get('hmac')?.generation).toBe(1);
+  });
 });

@@ -262,6 +262,30 @@ describe('wrapKey and unwrapKey', () => {
 });
 
 describe('faults and counters', () => {
+  it("enforces Key Vault's service limit: past N operations in any window of W, 429 Throttled until the window moves", async () => {
+    const { version } = await createKey('limited');
+    let now = 0;
+    vault.faults.setServiceLimit({ operations: 3, windowMs: 10_000 }, () => now);
+    const digest = createHash('sha256').update('x').digest('base64url');
+    const sign = async (): Promise<number> => (await call('POST', `/keys/limited/${version}/sign`, { alg: 'RS256', value: digest })).status;
+    const statuses: number[] = [];
+    for (const at of [0, 1_000, 2_000]) {
+      now = at;
+      statuses.push(await sign());
+    }
+    expect(statuses).toEqual([200, 200, 200]);
+    now = 9_999;
+    const refused = await call('POST', `/keys/limited/${version}/sign`, { alg: 'RS256', value: digest });
+    expect(refused.status).toBe(429);
+    expect(errorOf(refused).code).toBe('Throttled');
+    expect(refused.headers.get('retry-after')).toBeNull();
+    expect(await sign()).toBe(429); // refused calls do not count, but the window is still full
+    now = 10_000; // the call at 0 left the window (the one at 1,000 not yet): one more fits, not two
+    expect([await sign(), await sign()]).toEqual([200, 429]);
+    vault.faults.clear();
+    expect(await sign()).toBe(200);
+  });
+
   it('counts calls per operation and injects 429 without Retry-After, 5xx and 403 Forbidden', async () => {
     const { version } = await createKey('faults');
     vault.counters.reset();

@@ -64,6 +64,19 @@ describe('throttling and server errors', () => {
     expect(vault.counters.get('sign') - before).toBe(FAST_RETRY.maxAttempts);
   });
 
+  it("past the vault's service limit: bounded retries, then 'throttled' with Retry-After within the retry budget, never a hang", async () => {
+    vault.faults.setServiceLimit({ operations: 4, windowMs: 60_000 });
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => store.sign(version.kid, 'RS256', input)));
+    const signed = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.flatMap((r) => (r.status === 'rejected' && isKeyStoreError(r.reason) ? [r.reason] : []));
+    expect(signed).toHaveLength(4);
+    expect(refused).toHaveLength(6);
+    for (const failure of refused) {
+      expect(failure.failure).toBe('throttled');
+      expect(failure.retryAfterSeconds).toBeGreaterThan(0);
+    }
+  });
+
   it("retries 5xx, then reports 'unavailable' with Retry-After", async () => {
     vault.faults.serverError(1, 503, 'list');
     await expect(store.listVersions()).resolves.toHaveLength(1);

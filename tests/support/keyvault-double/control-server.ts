@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KeyVaultDouble, VaultOperation } from './index';
-import { VAULT_OPERATIONS } from './faults';
+import { VAULT_OPERATIONS, type ServiceLimit } from './faults';
 
 export interface FaultSettings {
   latencyMs?: number;
@@ -13,6 +13,8 @@ export interface FaultSettings {
   throttle?: { times: number; operation?: VaultOperation };
   serverError?: { times: number; status?: number; operation?: VaultOperation };
   forbid?: { operation: VaultOperation; on: boolean };
+  /** Key Vault's service limit (e.g. 4,000 operations per 10,000 ms); null lifts it. */
+  serviceLimit?: ServiceLimit | null;
   clear?: boolean;
 }
 
@@ -39,6 +41,7 @@ function applyFaults(vault: KeyVaultDouble, settings: FaultSettings): void {
   if (settings.throttle) vault.faults.throttle(settings.throttle.times, settings.throttle.operation);
   if (settings.serverError) vault.faults.serverError(settings.serverError.times, settings.serverError.status, settings.serverError.operation);
   if (settings.forbid) vault.faults.forbid(settings.forbid.operation, settings.forbid.on);
+  if (settings.serviceLimit !== undefined) vault.faults.setServiceLimit(settings.serviceLimit ?? undefined);
 }
 
 async function readBody(request: http.IncomingMessage): Promise<unknown> {

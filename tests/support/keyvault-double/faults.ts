@@ -23,9 +23,44 @@ interface Budget {
 const appliesTo = (budget: Budget, operation: VaultOperation): boolean =>
   budget.remaining > 0 && (budget.operation === undefined || budget.operation === operation);
 
+/**
+ * Key Vault's own service limit (per vault): at most `operations` key transactions in any window of
+ * `windowMs` — 4,000 per 10 s for RSA-2048 and EC software keys — and past it 429 `Throttled`, as
+ * the service answers. Throttled calls do not count against the window.
+ */
+export interface ServiceLimit {
+  operations: number;
+  windowMs: number;
+}
+
+/** Sliding window over the times of the last `operations` calls let through: O(1) per call. */
+class ServiceLimitWindow {
+  private readonly admitted: Float64Array;
+  private next = 0;
+
+  constructor(
+    readonly limit: ServiceLimit,
+    private readonly now: () => number,
+  ) {
+    if (!(limit.operations >= 1) || !(limit.windowMs > 0)) throw new RangeError('A service limit needs operations ≥ 1 and windowMs > 0.');
+    this.admitted = new Float64Array(limit.operations).fill(Number.NEGATIVE_INFINITY);
+  }
+
+  /** True, and counted, if one more call fits in the window ending now. */
+  take(): boolean {
+    const now = this.now();
+    // The slot to reuse holds the oldest of the last `operations` admitted calls.
+    if (now - this.admitted[this.next] < this.limit.windowMs) return false;
+    this.admitted[this.next] = now;
+    this.next = (this.next + 1) % this.admitted.length;
+    return true;
+  }
+}
+
 export class FaultPlan {
   /** Added to every vault answer (not to the identity endpoint). */
   latencyMs = 0;
+  private serviceLimitWindow: ServiceLimitWindow | undefined;
   private throttles: Budget[] = [];
   private serverErrors: (Budget & { status: number })[] = [];
   private resets: Budget[] = [];
@@ -33,6 +68,20 @@ export class FaultPlan {
   private forbidden = new Set<VaultOperation>();
   private outageOn = false;
   private outageListeners: (() => void)[] = [];
+
+  /** Enforces Key Vault's service limit from now on (undefined lifts it); `now` is for tests. */
+  setServiceLimit(limit: ServiceLimit | undefined, now: () => number = () => performance.now()): void {
+    this.serviceLimitWindow = limit ? new ServiceLimitWindow(limit, now) : undefined;
+  }
+
+  get serviceLimit(): ServiceLimit | undefined {
+    return this.serviceLimitWindow?.limit;
+  }
+
+  /** False when this call is past the service limit (it then answers 429 Throttled). */
+  withinServiceLimit(): boolean {
+    return this.serviceLimitWindow?.take() ?? true;
+  }
 
   /** The next `times` matching calls answer 429 Throttled, without Retry-After (as Key Vault often does). */
   throttle(times: number, operation?: VaultOperation): void {
@@ -106,6 +155,7 @@ export class FaultPlan {
   /** Clears every planned fault and the latency (counters are separate). */
   clear(): void {
     this.latencyMs = 0;
+    this.serviceLimitWindow = undefined;
     this.throttles = [];
     this.serverErrors = [];
     this.resets = [];

@@ -149,7 +149,7 @@ export function createVaultServer(options: VaultServerOptions): https.Server {
       request.socket.destroy();
       return;
     }
-    if (fault?.kind === 'throttle') {
+    if (fault?.kind === 'throttle' || !faults.withinServiceLimit()) {
       send(response, throttled());
       return;
     }

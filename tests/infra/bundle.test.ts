@@ -1,0 +1,59 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { isBuiltin } from 'node:module';
+
+/**
+ * The bundles `npm run build` makes (scripts/bundle-app.mjs): what each holds and requires. The start-up bundle
+ * must not hold the Key Vault / identity SDKs or anything of OpenTelemetry (they are compiled only when first
+ * used); the metrics the app wires in reach the distro through the lazy file, never inlined: the start-up bundle
+ * requires it, and a synthetic entry that requires src/telemetry/create-metrics alone, bundled with the same plugin
+ * and options, holds nothing of OpenTelemetry either.
+ */
+const ROOT = resolve(__dirname, '..', '..');
+const bundle = (name: string): string => readFileSync(join(ROOT, 'dist', 'app', name), 'utf8');
+/** Packages a bundle holds: esbuild names every wrapped module by its path. */
+const held = (text: string): Set<string> => new Set([...text.matchAll(/"node_modules\/((?:@[^/"]+\/)?[^/"]+)\//g)].map((m) => m[1]));
+const required = (text: string): string[] => [...new Set([...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]).filter((name) => !isBuiltin(name)))].sort();
+
+describe('the bundles', () => {
+  it('start-up bundle: the functions, the Table Storage SDK and jose, no Key Vault, identity or OpenTelemetry code', () => {
+    const text = bundle('functions.js');
+    const packages = held(text);
+    for (const name of ['@azure/functions', '@azure/data-tables', 'jose']) expect(packages).toContain(name);
+    const forbidden = [...packages].filter((name) => /^@azure\/(identity|keyvault-|msal-|monitor-)|^@opentelemetry\//.test(name));
+    expect(forbidden).toEqual([]);
+    // The two lazy files are required from inside the functions that use them (bundle-loading.test.ts: not at start).
+    expect(required(text)).toEqual(['./azure-monitor.js', './azure-sdk.js', '@azure/core-tracing', '@azure/functions-core']);
+  });
+
+  it('azure-sdk.js holds identity and the Key Vault SDKs; azure-monitor.js the distro, taking identity from azure-sdk.js', () => {
+    const sdk = held(bundle('azure-sdk.js'));
+    for (const name of ['@azure/identity', '@azure/keyvault-keys', '@azure/keyvault-secrets', '@azure/msal-node']) expect(sdk).toContain(name);
+    const monitor = bundle('azure-monitor.js');
+    expect(held(monitor)).toContain('@azure/monitor-opentelemetry');
+    expect(held(monitor)).not.toContain('@azure/identity');
+    // The distro hooks Functions invocations through the worker's @azure/functions-core, as the app registers with it.
+    expect(required(monitor)).toEqual(['./azure-sdk.js', '@azure/core-tracing', '@azure/functions-core']);
+  });
+
+  it('keeps source maps that lead back to the TypeScript sources', () => {
+    const map = JSON.parse(bundle('functions.js.map')) as { sources: string[] };
+    expect(map.sources).toEqual(expect.arrayContaining(['../../src/app/token-verifier.ts', '../../functions/verify.ts']));
+  });
+
+  it('sends the telemetry module to azure-monitor.js when a function uses it (the distro is never inlined)', () => {
+    const script = `
+      import { build } from 'esbuild';
+      import { BUNDLE_OPTIONS, lazyFiles } from ${JSON.stringify(join(ROOT, 'scripts', 'bundle-app.mjs'))};
+      const result = await build({ ...BUNDLE_OPTIONS, metafile: false, sourcemap: false, write: false, outfile: 'out.js',
+        stdin: { contents: "require('./dist/src/telemetry/create-metrics.js');", resolveDir: ${JSON.stringify(ROOT)}, loader: 'js' },
+        plugins: [lazyFiles({ monitor: true })] });
+      process.stdout.write(result.outputFiles[0].text);`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain('require("./azure-monitor.js")');
+    expect(held(run.stdout).size).toBe(0);
+    expect(run.stdout).not.toMatch(/useAzureMonitor|@opentelemetry/);
+  });
+});
