@@ -14,7 +14,12 @@ import type { RetryPolicy } from '../../../src/keys/keyvault/vault-transport';
 import type { KeyVaultDouble } from './index';
 import { loadTestCaModule } from './test-ca';
 
-export const FAST_RETRY: Partial<RetryPolicy> = { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100, attemptTimeoutMs: 2000, totalBudgetMs: 5000 };
+/**
+ * Short backoff so fault tests run quickly, but the production per-attempt timeout: the double generates
+ * a fresh RSA key on every create (100-700 ms here, seconds when the 2 cores are shared), and a 2-second
+ * attempt made creates time out under load. Tests of timeouts set their own.
+ */
+export const FAST_RETRY: Partial<RetryPolicy> = { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100, attemptTimeoutMs: 5000, totalBudgetMs: 10000 };
 
 let keyCounter = 0;
 export function uniqueKeyName(prefix = 'jwt-signing'): string {
