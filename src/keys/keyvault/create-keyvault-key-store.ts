@@ -18,12 +18,13 @@ export interface KeyVaultStoreOverrides {
   observe?: (attempt: VaultAttempt) => void;
 }
 
-export function createKeyVaultKeyStore(config: AppConfig, clock: Clock, overrides: KeyVaultStoreOverrides = {}): KeyVaultKeyStore {
+/** One key of the vault in KEY_VAULT_URL, with what every key store of the app shares. */
+function storeForKey<A extends KeyAlgorithm>(config: AppConfig, clock: Clock, overrides: KeyVaultStoreOverrides, key: { name: string; alg: A }): KeyVaultKeyStore<A> {
   if (!config.keyVaultUrl) throw new ConfigError('KEY_VAULT_URL', 'is not set.');
-  const store = new KeyVaultKeyStore({
+  return new KeyVaultKeyStore({
     vaultUrl: config.keyVaultUrl,
-    keyName: config.keyName,
-    alg: config.alg,
+    keyName: key.name,
+    alg: key.alg,
     rsaKeySize: config.rsaKeySize,
     credential: overrides.credential ?? createVaultCredential(config),
     disableChallengeResourceVerification: config.keyVault.disableChallengeResourceVerification,
@@ -31,6 +32,10 @@ export function createKeyVaultKeyStore(config: AppConfig, clock: Clock, override
     clock,
     observe: overrides.observe,
   });
+}
+
+export function createKeyVaultKeyStore(config: AppConfig, clock: Clock, overrides: KeyVaultStoreOverrides = {}): KeyVaultKeyStore {
+  const store = storeForKey(config, clock, overrides, { name: config.keyName, alg: config.alg });
   if (!store.isSupported(config.alg)) {
     throw new ConfigError('JWT_ALG', `${config.alg} (HMAC) keys are Key Vault secrets, not keys: use an RS*, PS* or ES* algorithm with the Key Vault key store.`);
   }
@@ -39,18 +44,7 @@ export function createKeyVaultKeyStore(config: AppConfig, clock: Clock, override
 
 /** The encryption key (JWT_ENCRYPTION_KEY_NAME): RSA of JWT_KEY_SIZE bits, RSA-OAEP-256, wrapKey/unwrapKey only. */
 export function createKeyVaultEncryptionKeyStore(config: AppConfig, clock: Clock, overrides: KeyVaultStoreOverrides = {}): KeyVaultKeyStore<KeyWrapAlgorithm> {
-  if (!config.keyVaultUrl) throw new ConfigError('KEY_VAULT_URL', 'is not set.');
-  return new KeyVaultKeyStore({
-    vaultUrl: config.keyVaultUrl,
-    keyName: config.encryption.keyName,
-    alg: KEY_WRAP_ALGORITHM,
-    rsaKeySize: config.rsaKeySize,
-    credential: overrides.credential ?? createVaultCredential(config),
-    disableChallengeResourceVerification: config.keyVault.disableChallengeResourceVerification,
-    retry: overrides.retry,
-    clock,
-    observe: overrides.observe,
-  });
+  return storeForKey(config, clock, overrides, { name: config.encryption.keyName, alg: KEY_WRAP_ALGORITHM });
 }
 
 async function ensured<A extends KeyAlgorithm>(store: KeyVaultKeyStore<A>, config: AppConfig, clock: Clock): Promise<KeyVaultKeyStore<A>> {
