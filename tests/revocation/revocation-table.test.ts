@@ -25,7 +25,7 @@ async function freshTable(): Promise<{ table: RevocationTable; client: TableClie
 
 async function rows(tableClient: TableClient): Promise<Array<Record<string, unknown> & { partitionKey: string; rowKey: string }>> {
   const all = [];
-  for await (const row of tableClient.listEntities<Record<string, unknown>>()) all.push(row as Record<string, unknown> & { partitionKey: string; rowKey: string });
+  for await (const row of tableClient.listEntities<Record<string, unknown>>()) all.push({ ...row, partitionKey: row.partitionKey ?? '', rowKey: row.rowKey ?? '' });
   return all;
 }
 
