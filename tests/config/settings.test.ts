@@ -110,16 +110,6 @@ describe('loadConfig', () => {
     );
   });
 
-  it('parses the caller policy', () => {
-    const oid = '11111111-2222-3333-4444-555555555555';
-    const config = local({
-      CALLER_POLICY: JSON.stringify({ [oid]: { operations: ['sign', 'verify'], audiences: ['api://local-dev'], maxTtl: 'PT5M', claims: ['role'] } }),
-    });
-    expect(config.auth.callerPolicy.get(oid)).toEqual({ operations: ['sign', 'verify'], audiences: ['api://local-dev'], verifyAudiences: ['api://local-dev'], maxTtlMs: 300_000, claims: ['role'] });
-    expect(configError({ CALLER_POLICY: JSON.stringify({ [oid]: { operations: ['everything'] } }) }).setting).toBe('CALLER_POLICY');
-    expect(configError({ CALLER_POLICY: JSON.stringify({ 'not-a-guid': { operations: [] } }) }).setting).toBe('CALLER_POLICY');
-    expect(configError({ CALLER_POLICY: JSON.stringify({ [oid]: { maxTtl: 'forever' } }) }).setting).toBe('CALLER_POLICY');
-  });
   it('authenticates callers unless AUTH_MODE=none is asked for: under func start, in a container, anywhere', () => {
     const error = configError({}, {});
     expect(error.setting).toBe('AUTH_TENANT_ID');
@@ -170,13 +160,6 @@ describe('loadConfig', () => {
     expect(local().rotation.policy).toEqual({ alg: 'RS256', intervalSeconds: 90 * 86_400, propagationSeconds: 2 * 86_400 });
   });
 
-  it('parses verifyAudiences, which default to audiences', () => {
-    const oid = '11111111-2222-3333-4444-555555555555';
-    const policy = local({ CALLER_POLICY: JSON.stringify({ [oid]: { operations: ['verify'], audiences: ['api://a'], verifyAudiences: ['api://b'] } }) }).auth.callerPolicy.get(oid);
-    expect(policy).toMatchObject({ audiences: ['api://a'], verifyAudiences: ['api://b'] });
-    expect(configError({ CALLER_POLICY: JSON.stringify({ [oid]: { verifyAudiences: 'api://b' } }) }).setting).toBe('CALLER_POLICY');
-  });
-
   it('gives the encryption key its own name, the signing key\'s periods and RSA-OAEP-256', () => {
     const config = local({ ROTATION_INTERVAL: 'P30D', ROTATION_PROPAGATION: 'P1D', JWT_KEY_SIZE: '3072' });
     expect(config.encryption.keyName).toBe('jwt-encryption');
@@ -189,24 +172,5 @@ describe('loadConfig', () => {
     expect(configError({ AUDIT_KEY_NAME: 'jwt-encryption' }).setting).toBe('AUDIT_KEY_NAME');
     expect(configError({ AUDIT_KEY_NAME: 'shared', JWT_ENCRYPTION_KEY_NAME: 'shared' }).setting).toBe('AUDIT_KEY_NAME');
     expect(local({ AUDIT_KEY_NAME: 'kv-jwt-audit-2' }).auditKeyName).toBe('kv-jwt-audit-2');
-  });
-
-  it('maps audiences to their own JWKS (https only, audiences callers may request)', () => {
-    const config = local({ JWT_AUDIENCES: 'api://orders,api://partner', JWT_ENCRYPTION_AUDIENCE_JWKS: JSON.stringify({ 'api://partner': 'https://partner.example/.well-known/jwks.json' }) });
-    expect([...config.encryption.audienceJwks]).toEqual([['api://partner', 'https://partner.example/.well-known/jwks.json']]);
-    expect(local().encryption.audienceJwks.size).toBe(0);
-    for (const value of ['not json', '[]', '"x"', JSON.stringify({ 'api://partner': 'http://partner.example/jwks' }), JSON.stringify({ 'api://partner': 'http://127.0.0.1/jwks' }), JSON.stringify({ 'api://partner': 42 }), JSON.stringify({ 'api://other': 'https://x.example/jwks' })]) {
-      expect([value, configError({ JWT_AUDIENCES: 'api://orders,api://partner', JWT_ENCRYPTION_AUDIENCE_JWKS: value }).setting]).toEqual([value, 'JWT_ENCRYPTION_AUDIENCE_JWKS']);
-    }
-  });
-
-  it('parses "encrypt" in the caller policy: required, optional, or the audiences whose tokens must be encrypted', () => {
-    const oid = '11111111-2222-3333-4444-555555555555';
-    const policyWith = (encrypt: unknown) => local({ CALLER_POLICY: JSON.stringify({ [oid]: { operations: ['sign'], audiences: ['api://local-dev'], encrypt } }) }).auth.callerPolicy.get(oid);
-    expect(policyWith('required')?.encryptionRequiredFor).toBe('all');
-    expect(policyWith(['api://local-dev'])?.encryptionRequiredFor).toEqual(['api://local-dev']);
-    expect(policyWith('optional')).not.toHaveProperty('encryptionRequiredFor');
-    expect(policyWith(undefined)).not.toHaveProperty('encryptionRequiredFor');
-    for (const encrypt of [true, 'always', [1], {}]) expect(configError({ CALLER_POLICY: JSON.stringify({ [oid]: { encrypt } }) }).setting).toBe('CALLER_POLICY');
   });
 });
