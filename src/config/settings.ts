@@ -293,7 +293,9 @@ export function loadConfig(env: Environment): AppConfig {
     storage: {
       connectionString: text(env, 'AzureWebJobsStorage') ?? (runningInAzure ? undefined : 'UseDevelopmentStorage=true'),
       accountName: text(env, 'AzureWebJobsStorage__accountName'),
-      revocationTableUrl: httpsUrl(env, 'REVOCATION_TABLE_URL', true),
+      // https only, loopback too: the SDK never sends the managed identity's token over http (Azurite is reached
+      // through AzureWebJobsStorage's connection string instead).
+      revocationTableUrl: httpsUrl(env, 'REVOCATION_TABLE_URL'),
       revocationTableName: text(env, 'REVOCATION_TABLE_NAME') ?? DEFAULTS.REVOCATION_TABLE_NAME,
       revocationMaxStalenessMs: duration(env, 'REVOCATION_MAX_STALENESS', DEFAULTS.REVOCATION_MAX_STALENESS),
     },

@@ -104,10 +104,9 @@ describe('loadConfig', () => {
     expect(local().jwksMaxAgeSeconds).toBe(3600); // capped at APIM's refresh period
   });
 
-  it('allows plain http table URLs only on loopback (Azurite)', () => {
-    expect(local({ REVOCATION_TABLE_URL: 'http://127.0.0.1:10002/devstoreaccount1' }).storage.revocationTableUrl).toBe(
-      'http://127.0.0.1:10002/devstoreaccount1',
-    );
+  it('refuses a plain http table URL even on loopback: the managed identity token would go over http, which the SDK refuses (Azurite is AzureWebJobsStorage)', () => {
+    expect(() => local({ REVOCATION_TABLE_URL: 'http://127.0.0.1:10002/devstoreaccount1' })).toThrow(/REVOCATION_TABLE_URL.*https/);
+    expect(local({ REVOCATION_TABLE_URL: 'https://127.0.0.1:10002/devstoreaccount1' }).storage.revocationTableUrl).toBe('https://127.0.0.1:10002/devstoreaccount1');
   });
 
   it('authenticates callers unless AUTH_MODE=none is asked for: under func start, in a container, anywhere', () => {
