@@ -106,7 +106,10 @@ export class RevocationTable {
     }
   }
 
-  /** The change-log rows numbered above `after` up to `upTo`, in the partitions that can hold them. */
+  /**
+   * The change-log rows numbered above `after`, read from the partitions that can hold numbers up to `upTo`
+   * (a row numbered past `upTo` may come too: applying a later revocation early only revokes sooner).
+   */
   async changesAfter(after: number, upTo: number): Promise<Change[]> {
     const changes: Change[] = [];
     for (let bucket = Math.floor((after + 1) / LOG_BUCKET); bucket <= Math.floor(upTo / LOG_BUCKET); bucket += 1) {
