@@ -1,8 +1,5 @@
 import { computePhases } from '../../src/keys/phases';
 import { createPhaseChangeTracker, ringReading } from '../../src/telemetry/ring-reading';
-import { keyVaultOutcome } from '../../src/telemetry/keyvault-outcome';
-import { azureMonitorOptions, parseAuthenticationString } from '../../src/telemetry/azure-monitor';
-import { RestError } from '@azure/core-rest-pipeline';
 import { constructedRing, HOUR, NOW, RETENTION, VERSIONS } from '../keys/timeline-fixture';
 
 describe('ringReading', () => {
@@ -46,41 +43,5 @@ describe('createPhaseChangeTracker', () => {
     tracker.observe(computePhases(later, NOW + 2 * HOUR, policy));
     expect(changes).toHaveLength(3);
     expect([...keys]).toEqual(['enc']); // counted under the key the tracker was made for
-  });
-});
-
-describe('keyVaultOutcome', () => {
-  it('names success, throttling, client and server errors with their status', () => {
-    expect(keyVaultOutcome({ status: 200 })).toEqual({ outcome: 'ok', status: 200 });
-    expect(keyVaultOutcome({ status: 429 })).toEqual({ outcome: 'throttled', status: 429 });
-    expect(keyVaultOutcome({ status: 403 })).toEqual({ outcome: 'client_error', status: 403 });
-    expect(keyVaultOutcome({ status: 503 })).toEqual({ outcome: 'server_error', status: 503 });
-  });
-
-  it('names attempts without an answer by what took its place', () => {
-    expect(keyVaultOutcome({ error: new RestError('late', { code: 'KVJWT_ATTEMPT_TIMEOUT' }) })).toEqual({ outcome: 'timeout' });
-    expect(keyVaultOutcome({ error: Object.assign(new Error('aborted'), { name: 'AbortError' }) })).toEqual({ outcome: 'timeout' });
-    expect(keyVaultOutcome({ error: new RestError('reset', { code: 'ECONNRESET' }) })).toEqual({ outcome: 'network' });
-    expect(keyVaultOutcome({ error: new Error('odd') })).toEqual({ outcome: 'other' });
-  });
-});
-
-describe('Azure Monitor distro options', () => {
-  it('reads APPLICATIONINSIGHTS_AUTHENTICATION_STRING as the Functions host does', () => {
-    expect(parseAuthenticationString('Authorization=AAD')).toEqual({ entra: true, clientId: undefined });
-    expect(parseAuthenticationString('Authorization=AAD;ClientId=1b2c3d4e-0000-4000-8000-000000000000')).toEqual({ entra: true, clientId: '1b2c3d4e-0000-4000-8000-000000000000' });
-    expect(parseAuthenticationString(' authorization = aad ; clientid = abc ')).toEqual({ entra: true, clientId: 'abc' });
-    expect(parseAuthenticationString(undefined)).toEqual({ entra: false });
-    expect(parseAuthenticationString('garbage')).toEqual({ entra: false });
-  });
-
-  it('exports metrics and Azure SDK spans, with the Entra credential when given, and no HTTP or live-metrics traffic of its own', () => {
-    const credential = { getToken: () => Promise.resolve(null) };
-    const options = azureMonitorOptions('InstrumentationKey=x', credential);
-    expect(options.azureMonitorExporterOptions).toEqual({ connectionString: 'InstrumentationKey=x', credential });
-    expect(options.enableLiveMetrics).toBe(false);
-    expect(options.instrumentationOptions?.azureSdk).toEqual({ enabled: true });
-    expect(options.instrumentationOptions?.http).toEqual({ enabled: false });
-    expect(azureMonitorOptions('InstrumentationKey=x').azureMonitorExporterOptions).toEqual({ connectionString: 'InstrumentationKey=x' });
   });
 });
