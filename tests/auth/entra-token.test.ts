@@ -55,14 +55,16 @@ describe('verifyEntraToken', () => {
   });
 
   it('judges exp and nbf by the injected clock, with 300 s of tolerance', async () => {
-    const token = issuer.token({ oid: OID, audience: AUDIENCE, overrides: { nbf: nowSeconds(), exp: nowSeconds() + 600 } });
-    const clock = new ManualClock(Date.now());
+    // One instant for the token and both clocks: read twice, the wall clock moves on a loaded machine.
+    const issuedAt = nowSeconds();
+    const token = issuer.token({ oid: OID, audience: AUDIENCE, overrides: { nbf: issuedAt, exp: issuedAt + 600 } });
+    const clock = new ManualClock(issuedAt * 1000);
     expect(await verdict(token, clock)).toBe(`ok:${OID}`);
     clock.advance(899_000); // exp + 299 s
     expect(await verdict(token, clock)).toBe(`ok:${OID}`);
     clock.advance(2_000); // exp + 301 s
     expect(await verdict(token, clock)).toBe('expired');
-    const early = new ManualClock(Date.now() - 299_000);
+    const early = new ManualClock(issuedAt * 1000 - 299_000);
     expect(await verdict(token, early)).toBe(`ok:${OID}`);
     early.advance(-2_000);
     expect(await verdict(token, early)).toBe('not yet valid');
