@@ -43,8 +43,11 @@ describe('deriveAuditKey', () => {
     const config = doubleConfig(vault, uniqueKeyName(), { AUDIT_KEY_NAME: auditKeyName, KEY_VAULT_CREATE_KEY: 'true' });
     const first = await deriveAuditKey(config, systemClock);
     const oldest = vault.state.latest(auditKeyName)?.version ?? '';
+    // Created an hour ago: versions made within the same second are ordered by kid instead.
+    vault.state.setCreated(auditKeyName, oldest, vault.nowSeconds() - 3600);
     const audit = storeOnDouble(vault, auditKeyName);
     const second = await audit.createVersion({ notBefore: vault.nowSeconds() - 60 });
+    vault.state.setCreated(auditKeyName, second.kid, vault.nowSeconds() - 1800);
     await audit.createVersion({ notBefore: vault.nowSeconds() - 60 });
     expect((await deriveAuditKey(config, systemClock)).equals(first)).toBe(true);
     await audit.disableVersion(oldest);
