@@ -78,8 +78,10 @@ describe('createKeyVaultKeyStore / createKeyVaultEncryptionKeyStore', () => {
   it('gives the signing store JWT_KEY_NAME and JWT_ALG, the encryption store JWT_ENCRYPTION_KEY_NAME, RSA-OAEP-256 and JWT_KEY_SIZE', async () => {
     const name = uniqueKeyName();
     const config = doubleConfig(vault, name, { JWT_ALG: 'ES384', JWT_ENCRYPTION_KEY_NAME: `${name}-enc`, JWT_KEY_SIZE: '3072' });
-    const signing = createKeyVaultKeyStore(config, systemClock, { retry: FAST_RETRY });
-    const encryption = createKeyVaultEncryptionKeyStore(config, systemClock, { retry: FAST_RETRY });
+    // A 3072-bit key takes the double a while to generate on a loaded machine: a patient deadline (create is not retried after one).
+    const patient = { ...FAST_RETRY, attemptTimeoutMs: 30_000, totalBudgetMs: 30_000 };
+    const signing = createKeyVaultKeyStore(config, systemClock, { retry: patient });
+    const encryption = createKeyVaultEncryptionKeyStore(config, systemClock, { retry: patient });
     expect([signing.keyName, signing.use, encryption.keyName, encryption.use]).toEqual([name, 'sig', `${name}-enc`, 'enc']);
     const sig = await signing.createVersion({ notBefore: vault.nowSeconds() });
     const enc = await encryption.createVersion({ notBefore: vault.nowSeconds() });
