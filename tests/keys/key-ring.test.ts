@@ -1,6 +1,7 @@
+import { constants, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { nodeSignatureOptions } from '../../src/algorithms';
 import { ManualClock } from '../../src/clock';
-import { KeyRing } from '../../src/keys/key-ring';
-import { KeyStoreError } from '../../src/keys/key-store';
+import { jwkForNode, KeyRing } from '../../src/keys/key-ring';
 import { makeTestKey, StaticKeyStore } from '../support/token-factory';
 
 const T0 = 1_800_000_000;
@@ -16,49 +17,12 @@ function setup() {
 }
 
 describe('KeyRing', () => {
-  it('loads once on first use and shares concurrent refreshes', async () => {
-    const { store, ring } = setup();
-    await Promise.all([ring.ready(), ring.ready(), ring.refresh(), ring.refresh()]);
-    expect(store.listCalls).toBe(1);
-    expect(ring.health()).toMatchObject({ loaded: true, refreshes: 1 });
-  });
-
   it('signs with the active key, falling back to the one it replaced', async () => {
     const { ring, clock } = setup();
     await ring.ready();
     expect(ring.signingCandidates().map((k) => k.version.kid)).toEqual(['current', 'old']);
     clock.advance(100_000); // "next" activates
     expect(ring.signingCandidates().map((k) => k.version.kid)).toEqual(['next', 'current']);
-  });
-
-  it('refreshes in the background when the cache is old, without blocking', async () => {
-    const { ring, store, clock } = setup();
-    await ring.ready();
-    clock.advance(10_000);
-    await ring.ready();
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(store.listCalls).toBe(2);
-  });
-
-  it('keeps serving cached keys when a refresh fails, and reports it', async () => {
-    const { ring, store } = setup();
-    await ring.ready();
-    store.listVersions = () => Promise.reject(new KeyStoreError('unavailable', 'down'));
-    await expect(ring.refresh()).rejects.toThrow('down');
-    expect(ring.get('current')).toBeDefined();
-    expect(ring.health().lastError).toBe('KeyStoreError:unavailable');
-  });
-
-  it('refreshes for an unknown kid at most once per cool-down', async () => {
-    const { ring, store, clock } = setup();
-    await ring.ready();
-    for (let i = 0; i < 20; i += 1) expect(await ring.resolve(`unknown-${i}`)).toBeUndefined();
-    expect(store.listCalls).toBe(2);
-    clock.advance(5_000);
-    const late = makeTestKey('ES256', 'late', { created: T0 });
-    store.versions.push(late.version);
-    expect((await ring.resolve('late'))?.version.kid).toBe('late');
-    expect(store.listCalls).toBe(3);
   });
 
   it('sees a version disabled elsewhere after its next refresh, keeping the built key object', async () => {
@@ -97,5 +61,57 @@ describe('KeyRing', () => {
     await ring.refresh();
     expect(ring.get('hmac')?.key).not.toBe(standIn?.key); // the real secret now, read from the store
     expect(ring.get('hmac')?.generation).toBe(1);
+  });
+
+  it('prebuilds what verification needs once per version: the public key, its verify options and the exact signature length', async () => {
+    const clock = new ManualClock(T0 * 1000);
+    const pss = makeTestKey('PS256', 'pss', { created: T0 - 100 });
+    const ec = makeTestKey('ES384', 'ec', { created: T0 - 50 });
+    const ring = new KeyRing(new StaticKeyStore([pss.version, ec.version]), clock, { alg: 'PS256', retentionSeconds: 60, refreshIntervalMs: 10_000, unknownKidCooldownMs: 5_000 });
+    await ring.ready();
+    const built = ring.get('pss');
+    expect(built?.key.type).toBe('public');
+    expect(built?.signatureLength).toBe(256);
+    expect(built?.verifyOptions).toEqual({ key: built?.key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+    expect(ring.get('ec')?.signatureLength).toBe(96);
+    expect(ring.get('ec')?.verifyOptions).toEqual({ key: ring.get('ec')?.key, dsaEncoding: 'ieee-p1363' });
+    await ring.refresh();
+    expect(ring.get('pss')?.key).toBe(built?.key);
+  });
+
+  it('refuses to build an asymmetric version without a public key, or an HMAC version from a store that keeps no secrets', async () => {
+    const clock = new ManualClock(T0 * 1000);
+    const options = { alg: 'ES256' as const, retentionSeconds: 60, refreshIntervalMs: 10_000, unknownKidCooldownMs: 5_000 };
+    const bare = makeTestKey('ES256', 'bare', { created: T0 - 100 });
+    await expect(new KeyRing(new StaticKeyStore([{ ...bare.version, publicJwk: undefined }]), clock, options).refresh()).rejects.toThrow('Version bare has no public key.');
+    const hmac = makeTestKey('HS256', 'hmac', { created: T0 - 100 });
+    const secretless = new StaticKeyStore([hmac.version]);
+    Object.assign(secretless, { getSecret: undefined });
+    await expect(new KeyRing(secretless, clock, { ...options, alg: 'HS256' }).refresh()).rejects.toThrow('cannot provide HMAC secrets');
+  });
+
+  it('gives a disabled HMAC version a random stand-in instead of reading its secret (Key Vault refuses to read it)', async () => {
+    const clock = new ManualClock(T0 * 1000);
+    const hmac = makeTestKey('HS512', 'hmac', { created: T0 - 100 });
+    const store = new StaticKeyStore([{ ...hmac.version, enabled: false }]);
+    const ring = new KeyRing(store, clock, { alg: 'HS512', retentionSeconds: 60, refreshIntervalMs: 10_000, unknownKidCooldownMs: 5_000 });
+    await ring.ready(); // the store has no secret for it: reading one would fail the listing
+    expect(ring.get('hmac')?.key.symmetricKeySize).toBe(64);
+    expect(ring.get('hmac')?.key.export().equals(hmac.privateKey as Buffer)).toBe(false);
+    expect(ring.get('hmac')?.signatureLength).toBe(64);
+  });
+});
+
+describe('jwkForNode', () => {
+  it('keeps only the members Node reads, so a published JWK becomes the same public key', () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const jwk = publicKey.export({ format: 'jwk' });
+    const published = { kty: 'EC' as const, kid: 'k', alg: 'ES256' as const, use: 'sig' as const, crv: jwk.crv, x: jwk.x, y: jwk.y };
+    const forNode = jwkForNode(published);
+    expect(forNode).toEqual({ kty: 'EC', n: undefined, e: undefined, crv: jwk.crv, x: jwk.x, y: jwk.y });
+    const key = createPublicKey({ key: forNode, format: 'jwk' });
+    const signature = sign('sha256', Buffer.from('data'), nodeSignatureOptions('ES256', privateKey));
+    expect(key.equals(publicKey)).toBe(true);
+    expect(signature).toHaveLength(64);
   });
 });

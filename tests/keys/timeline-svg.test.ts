@@ -1,6 +1,5 @@
 import { describeKeyRing } from '../../src/keys/key-listing';
 import { computePhases } from '../../src/keys/phases';
-import { nextRotationAt } from '../../src/keys/timeline-data';
 import { renderKeyTimeline } from '../../src/keys/timeline-svg';
 import { allElements, byClass, parseSvg, textOf, type SvgElement } from '../support/svg';
 import { constructedRing, HOUR, NOW, RETENTION, VERSIONS } from './timeline-fixture';
@@ -137,22 +136,5 @@ describe('renderKeyTimeline', () => {
   it('has a legend naming every phase and marker', () => {
     const [legend] = byClass(render().root, 'legend');
     for (const label of ['announced', 'active', 'retired', 'disabled', 'now', 'next rotation', 'emergency rotation', 'planned (after now)']) expect(textOf(legend)).toContain(label);
-  });
-});
-
-describe('nextRotationAt', () => {
-  const policy = { alg: 'RS256' as const, intervalSeconds: 90 * 24 * HOUR, propagationSeconds: 2 * 24 * HOUR };
-
-  it('is the announced successor’s rotation when one is announced (the active key’s has happened)', () => {
-    expect(nextRotationAt(constructedRing(), policy)).toBe(at(1.5) + policy.intervalSeconds - policy.propagationSeconds);
-  });
-
-  it('is the active key’s activation + interval − propagation otherwise, as rotation health computes it', () => {
-    const ring = constructedRing(VERSIONS.filter((v) => !v.kid.startsWith('next')));
-    expect(nextRotationAt(ring, policy)).toBe(at(-1) + policy.intervalSeconds - policy.propagationSeconds);
-  });
-
-  it('is undefined when no key is active or announced', () => {
-    expect(nextRotationAt(constructedRing(VERSIONS.filter((v) => !v.enabled)), policy)).toBeUndefined();
   });
 });

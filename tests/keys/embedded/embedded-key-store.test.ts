@@ -1,10 +1,14 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManualClock } from '../../../src/clock';
+import { randomBytes } from 'node:crypto';
+import { KEY_WRAP_ALGORITHM } from '../../../src/algorithms';
+import { ManualClock, systemClock, type Clock } from '../../../src/clock';
 import { EmbeddedKeyStore } from '../../../src/keys/embedded/embedded-key-store';
 import { isKeyStoreError } from '../../../src/keys/key-store';
-import { CONTRACT_START_SECONDS, describeKeyStoreContract } from '../key-store-contract';
+import { describeEncryptionContract } from '../encryption-store-contract';
+import { CONTRACT_START_SECONDS, describeKeyStoreContract, failure } from '../key-store-contract';
+import { describeSecretStoreContract, SECRET_CONTRACT_NOW as NOW } from '../secret-store-contract';
 
 const dirs: string[] = [];
 function freshDir(): string {
@@ -91,5 +95,41 @@ describe('embedded store at rest', () => {
     const store = new EmbeddedKeyStore({ dir: freshDir(), alg: 'RS256', clock });
     const error: unknown = await store.sign('../store', 'RS256', Buffer.from('header.payload')).catch((e: unknown) => e);
     expect(isKeyStoreError(error) && error.failure).toBe('not_found');
+  });
+});
+
+describeSecretStoreContract('embedded secret store', (alg) => {
+  const dir = freshDir();
+  return Promise.resolve({ store: new EmbeddedKeyStore({ dir, alg, clock: new ManualClock(NOW * 1000) }), cleanup: () => Promise.resolve() });
+});
+
+it('embedded: HMAC secrets are encrypted at rest', async () => {
+  const dir = freshDir();
+  const store = new EmbeddedKeyStore({ dir, alg: 'HS256', clock: systemClock });
+  const version = await store.createVersion({ notBefore: NOW });
+  const secret = (await store.getSecret(version.kid)).toString('base64');
+  for (const name of readdirSync(join(dir, 'versions'))) expect(readFileSync(join(dir, 'versions', name), 'utf8')).not.toContain(secret);
+});
+
+describe('embedded encryption key', () => {
+  const open = (dir: string, clock: Clock): EmbeddedKeyStore<'RSA-OAEP-256'> => new EmbeddedKeyStore({ dir, alg: KEY_WRAP_ALGORITHM, clock });
+
+  describeEncryptionContract('embedded store', (clock) => {
+    const dir = freshDir();
+    return Promise.resolve({ store: open(dir, clock), cleanup: () => Promise.resolve() });
+  }, 1_800_000_000);
+
+  it('keeps the encryption key apart from the signing key in one folder: neither store reads the other\'s versions', async () => {
+    const dir = freshDir();
+    const clock = new ManualClock(1_800_000_000_000);
+    const signing = new EmbeddedKeyStore({ dir, alg: 'RS256', clock });
+    const encryption = open(dir, clock);
+    const sig = await signing.createVersion({ notBefore: 1_800_000_000 });
+    const enc = await encryption.createVersion({ notBefore: 1_800_000_000 });
+    expect((await signing.listVersions()).map((v) => v.kid)).toEqual([sig.kid]);
+    expect((await encryption.listVersions()).map((v) => v.kid)).toEqual([enc.kid]);
+    expect(await failure(signing.sign(enc.kid, 'RS256', Buffer.from('x')))).toBe('not_found');
+    expect(await failure(encryption.sign(enc.kid, 'RS256', Buffer.from('x')))).toBe('bad_parameter');
+    expect(await failure(encryption.unwrapKey(sig.kid, randomBytes(256)))).toBe('not_found');
   });
 });

@@ -1,19 +1,118 @@
 /**
- * How the Key Vault adapter fails: bounded retries with backoff for 429 (without Retry-After) and
- * 5xx, bounded timeouts and quick 'unavailable' in an outage, 403s that name the missing role or
- * the key's state, start-up with a missing key, the emulator setting — and no secret in messages.
+ * How a failed Key Vault call becomes a KeyStoreError (vault-failure.ts): first the mapping itself,
+ * from the RestError's data (status, inner code, Retry-After, error class) and never its text; then
+ * the whole adapter against the double — bounded retries for 429 (without Retry-After) and 5xx,
+ * bounded timeouts and quick 'unavailable' in an outage, 403s that name the missing role or the
+ * key's state — and no secret in any message.
  */
-import { systemClock } from '../../src/clock';
-import { ConfigError } from '../../src/errors';
-import { isKeyStoreError } from '../../src/keys/key-store';
-import type { KeyStoreError, KeyVersion } from '../../src/keys/key-store';
-import { openKeyVaultKeyStore } from '../../src/keys/keyvault/create-keyvault-key-store';
-import type { KeyVaultKeyStore } from '../../src/keys/keyvault/keyvault-key-store';
-import { createHttpHeaders, createPipelineRequest, type HttpClient, type PipelineRequest } from '@azure/core-rest-pipeline';
-import { backoffDelayMs, DEFAULT_RETRY_POLICY, keyVaultHttpClient } from '../../src/keys/keyvault/vault-transport';
-import { startKeyVaultDouble } from '../support/keyvault-double';
-import type { KeyVaultDouble } from '../support/keyvault-double';
-import { assertTestCaTrusted, doubleConfig, FAST_RETRY, storeOnDouble, uniqueKeyName, useDoubleManagedIdentity } from '../support/keyvault-double/adapter-fixture';
+import { RestError, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
+import { isKeyStoreError, KeyStoreError } from '../../../src/keys/key-store';
+import type { KeyVersion } from '../../../src/keys/key-store';
+import type { KeyVaultKeyStore } from '../../../src/keys/keyvault/keyvault-key-store';
+import { ATTEMPT_TIMED_OUT, isTransient, retryAfterSeconds, toKeyStoreError, type FailureSubject } from '../../../src/keys/keyvault/vault-failure';
+import { startKeyVaultDouble } from '../../support/keyvault-double';
+import type { KeyVaultDouble } from '../../support/keyvault-double';
+import { assertTestCaTrusted, FAST_RETRY, storeOnDouble, uniqueKeyName } from '../../support/keyvault-double/adapter-fixture';
+
+const NOW_MS = Date.UTC(2027, 0, 1);
+const SIGN: FailureSubject = { operation: 'sign', keyName: 'jwt-signing', version: '0123abcd' };
+const VAULT_TEXT = 'Caller oid=11111111-2222-3333-4444-555555555555 is not authorized';
+
+/** A RestError as the SDK raises it: status, the parsed error body in `details`, the response headers. */
+function restError(statusCode: number | undefined, options: { innerCode?: string; retryAfter?: string; code?: string } = {}): RestError {
+  const request = createPipelineRequest({ url: 'https://kv.vault.azure.net/keys/jwt-signing/0123abcd/sign', method: 'POST' });
+  const headers = createHttpHeaders(options.retryAfter === undefined ? {} : { 'retry-after': options.retryAfter });
+  const error = new RestError(VAULT_TEXT, { code: options.code, statusCode, request, response: statusCode === undefined ? undefined : { status: statusCode, headers, request } });
+  error.details = { error: { code: 'Forbidden', message: VAULT_TEXT, innerError: options.innerCode === undefined ? undefined : { code: options.innerCode } } };
+  return error;
+}
+
+const mapped = (error: unknown, subject: FailureSubject = SIGN): KeyStoreError => toKeyStoreError(error, subject, NOW_MS);
+
+describe('toKeyStoreError (the mapping, from data only)', () => {
+  it.each<[number, string]>([
+    [400, 'bad_parameter'],
+    [401, 'forbidden'],
+    [403, 'forbidden'],
+    [404, 'not_found'],
+    [429, 'throttled'],
+    [500, 'unavailable'],
+    [503, 'unavailable'],
+  ])('maps status %i to %s', (status, failure) => {
+    expect(mapped(restError(status)).failure).toBe(failure);
+  });
+
+  it('reads a 403 by its inner error code: the version\'s state or key_ops, not a missing role', () => {
+    expect(mapped(restError(403, { innerCode: 'KeyDisabled' })).failure).toBe('disabled');
+    expect(mapped(restError(403, { innerCode: 'SecretDisabled' }), { ...SIGN, resource: 'secret' }).failure).toBe('disabled');
+    expect(mapped(restError(403, { innerCode: 'KeyNotYetValid' })).failure).toBe('not_yet_valid');
+    expect(mapped(restError(403, { innerCode: 'KeyExpired' })).failure).toBe('expired');
+    const keyOps = mapped(restError(403, { innerCode: 'KeyOperationForbidden' }));
+    expect([keyOps.failure, keyOps.message]).toEqual(['bad_parameter', expect.stringContaining('key_ops')]);
+    expect(mapped(restError(403, { innerCode: 'SomethingNew' })).failure).toBe('forbidden');
+  });
+
+  it('names the role a 403 lacks: Crypto User or Officer for keys, Secrets User or Officer for secrets, with a 60 s Retry-After', () => {
+    const role = (subject: FailureSubject): string => mapped(restError(403), subject).message;
+    expect(role({ ...SIGN, operation: 'sign' })).toContain("'Key Vault Crypto User'");
+    expect(role({ ...SIGN, operation: 'unwrapKey' })).toContain("'Key Vault Crypto User'");
+    expect(role({ ...SIGN, operation: 'create' })).toContain("'Key Vault Crypto Officer'");
+    expect(role({ ...SIGN, operation: 'update' })).toContain("'Key Vault Crypto Officer'");
+    expect(role({ ...SIGN, operation: 'get', resource: 'secret' })).toContain("'Key Vault Secrets User'");
+    expect(role({ ...SIGN, operation: 'create', resource: 'secret' })).toContain("'Key Vault Secrets Officer'");
+    expect(role({ operation: 'list', keyName: 'hs', resource: 'secret' })).toContain("secret 'hs'");
+    expect(mapped(restError(403)).retryAfterSeconds).toBe(60);
+  });
+
+  it('takes Retry-After as seconds or as an HTTP date, rounds up, and falls back to 5 s', () => {
+    expect(mapped(restError(429, { retryAfter: '12' })).retryAfterSeconds).toBe(12);
+    expect(mapped(restError(429, { retryAfter: '0.2' })).retryAfterSeconds).toBe(1);
+    expect(toKeyStoreError(restError(503, { retryAfter: new Date(NOW_MS + 31_000).toUTCString() }), SIGN, NOW_MS + 500).retryAfterSeconds).toBe(31);
+    expect(mapped(restError(503, { retryAfter: new Date(NOW_MS - 60_000).toUTCString() })).retryAfterSeconds).toBe(0);
+    expect(mapped(restError(429, { retryAfter: 'soon' })).retryAfterSeconds).toBe(5);
+    expect(mapped(restError(429)).retryAfterSeconds).toBe(5);
+    expect(retryAfterSeconds(restError(undefined), NOW_MS)).toBeUndefined();
+  });
+
+  it('gives a caller error (400, 401, 404) no Retry-After', () => {
+    for (const status of [400, 401, 404]) expect(mapped(restError(status, { retryAfter: '9' })).retryAfterSeconds).toBeUndefined();
+  });
+
+  it('answers no answer, our attempt deadline, an abort, a credential failure and a stranger as unavailable', () => {
+    expect(mapped(restError(undefined)).failure).toBe('unavailable');
+    expect(mapped(restError(undefined, { code: ATTEMPT_TIMED_OUT })).message).toMatch(/in time/);
+    expect(mapped(Object.assign(new Error('aborted'), { name: 'AbortError' })).message).toMatch(/in time/);
+    for (const name of ['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError']) {
+      const failure = mapped(Object.assign(new Error(`${name}: token endpoint said ${VAULT_TEXT}`), { name }));
+      expect([failure.failure, failure.message]).toEqual(['unavailable', expect.stringContaining('No access token')]);
+    }
+    expect(mapped(new TypeError(VAULT_TEXT)).failure).toBe('unavailable');
+    expect(mapped('a string').failure).toBe('unavailable');
+  });
+
+  it("never repeats the vault's own text (it can carry caller ids) and keeps the original as the cause", () => {
+    for (const error of [restError(400), restError(403), restError(403, { innerCode: 'KeyDisabled' }), restError(404), restError(429), restError(500), new TypeError(VAULT_TEXT)]) {
+      const failure = mapped(error);
+      expect(failure.message).not.toContain('oid=');
+      expect(failure.cause).toBe(error);
+    }
+    expect(mapped(restError(404)).message).toBe("Key Vault has no version 0123abcd of key 'jwt-signing'.");
+  });
+
+  it('passes a KeyStoreError through unchanged', () => {
+    const own = new KeyStoreError('expired', 'already decided');
+    expect(mapped(own)).toBe(own);
+  });
+});
+
+describe('isTransient (what another attempt may cure)', () => {
+  it.each([408, 429, 500, 502, 503, 504])('retries %i', (status) => expect(isTransient(restError(status))).toBe(true));
+  it.each([400, 401, 403, 404, 409, 501, 505])('does not retry %i', (status) => expect(isTransient(restError(status))).toBe(false));
+  it('retries a request that got no answer, and nothing that is not a RestError', () => {
+    expect(isTransient(restError(undefined))).toBe(true);
+    expect(isTransient(new Error('ECONNRESET'))).toBe(false);
+  });
+});
 
 let vault: KeyVaultDouble;
 let store: KeyVaultKeyStore;
@@ -102,13 +201,6 @@ describe('throttling and server errors', () => {
     expect(vault.counters.get('create') - before).toBe(1);
   });
 
-  it('backs off with jitter, growing and capped', () => {
-    const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, maxDelayMs: 1000 };
-    expect(backoffDelayMs(policy, 0, () => 1)).toBe(100);
-    expect(backoffDelayMs(policy, 3, () => 1)).toBe(800);
-    expect(backoffDelayMs(policy, 10, () => 1)).toBe(1000);
-    expect(backoffDelayMs(policy, 3, () => 0.5)).toBe(400);
-  });
 });
 
 describe('outage and timeouts', () => {
@@ -133,30 +225,6 @@ describe('outage and timeouts', () => {
     expect(vault.counters.get('sign') - before).toBe(2);
   }, 10_000);
 
-  it('gives each attempt what is left of the budget, and turns its own deadline into a retryable failure', async () => {
-    const policy = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1, attemptTimeoutMs: 400, totalBudgetMs: 1000 };
-    const timeouts: number[] = [];
-    // A transport that never answers before the attempt's deadline, and aborts then, as the SDK's does.
-    const hanging: HttpClient = {
-      sendRequest: (request: PipelineRequest) => {
-        timeouts.push(request.timeout);
-        return new Promise((_resolve, reject) => setTimeout(() => reject(Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' })), request.timeout));
-      },
-    };
-    const request = createPipelineRequest({ url: 'https://vault.example/keys/k/v/sign', method: 'POST', headers: createHttpHeaders() });
-    const error: unknown = await keyVaultHttpClient(policy, hanging).sendRequest(request).catch((e: unknown) => e);
-    expect(timeouts).toHaveLength(3);
-    expect(timeouts[0]).toBe(400);
-    expect(timeouts[2]).toBeLessThanOrEqual(1000 - 800 + 5);
-    expect(error).toMatchObject({ name: 'RestError', code: 'KVJWT_ATTEMPT_TIMEOUT' });
-    // A caller's own abort stays an abort and is not retried.
-    const controller = new AbortController();
-    controller.abort();
-    const aborted = createPipelineRequest({ url: 'https://vault.example/keys/k/v/sign', method: 'POST', headers: createHttpHeaders(), abortSignal: controller.signal });
-    timeouts.length = 0;
-    await expect(keyVaultHttpClient(policy, hanging).sendRequest(aborted)).rejects.toMatchObject({ name: 'AbortError' });
-    expect(timeouts).toHaveLength(1);
-  });
 
   it('stops at the total budget even when attempts remain', async () => {
     const budgeted = storeOnDouble(vault, store.keyName, { retry: { maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 10, attemptTimeoutMs: 5000, totalBudgetMs: 1500 } });
@@ -227,39 +295,8 @@ describe('403, 404 and 400', () => {
   });
 });
 
-describe('start-up and settings', () => {
-  it('refuses to start with a missing key unless KEY_VAULT_CREATE_KEY=true, saying what to do', async () => {
-    const name = uniqueKeyName('missing');
-    useDoubleManagedIdentity(vault);
-    const before = vault.counters.get('create');
-    const refusal = await openKeyVaultKeyStore(doubleConfig(vault, name), systemClock, { retry: FAST_RETRY }).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    expect(refusal).toBeInstanceOf(ConfigError);
-    expect((refusal as Error).message).toMatch(/does not exist.*az keyvault key create.*KEY_VAULT_CREATE_KEY=true/s);
-    expect(vault.counters.get('create')).toBe(before);
+describe('messages', () => {
 
-    const created = await openKeyVaultKeyStore(doubleConfig(vault, name, { KEY_VAULT_CREATE_KEY: 'true' }), systemClock, { retry: FAST_RETRY });
-    const versions = await created.listVersions();
-    expect(versions).toEqual([expect.objectContaining({ enabled: true, alg: 'RS256' })]);
-    await openKeyVaultKeyStore(doubleConfig(vault, name, { KEY_VAULT_CREATE_KEY: 'true' }), systemClock, { retry: FAST_RETRY });
-    expect(vault.counters.get('create')).toBe(before + 1);
-  });
-
-  it('needs KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION for a vault whose host is not a Key Vault host, and says so before any call', () => {
-    const before = vault.counters.get('list');
-    let refusal: unknown;
-    try {
-      storeOnDouble(vault, store.keyName, { env: { KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'false' } });
-    } catch (error: unknown) {
-      refusal = error;
-    }
-    expect(refusal).toBeInstanceOf(ConfigError);
-    expect((refusal as ConfigError).setting).toBe('KEY_VAULT_URL');
-    expect((refusal as Error).message).toContain('KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION=true');
-    expect(vault.counters.get('list')).toBe(before);
-  });
 
   it('never puts a token or the identity secret in a failure message', () => {
     expect(seenErrors.length).toBeGreaterThan(10);

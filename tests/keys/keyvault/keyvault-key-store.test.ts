@@ -1,17 +1,22 @@
 /**
- * The Key Vault adapter through the real SDK against the double: managed identity token after the
- * 401 challenge, paging, version mapping, signatures that verify with the published public keys,
- * and the call economy (one `sign` per token, no `get` per token, public keys read once).
+ * The Key Vault adapter (keyvault-key-store.ts) through the real SDK against the double: managed
+ * identity token after the 401 challenge, paging, version mapping, signatures that verify with the
+ * published public keys, the call economy (one `sign` per token, no `get` per token, public keys read
+ * once), the shared KeyStore contract, and the encryption key (wrapKey/unwrapKey only).
  */
-import { createPublicKey, verify } from 'node:crypto';
+import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { algorithmSpec } from '../../src/algorithms';
-import type { JwsAlgorithm } from '../../src/algorithms';
-import type { PublicJwk } from '../../src/keys/key-store';
-import { loadConfig } from '../../src/config/settings';
-import { startKeyVaultDouble } from '../support/keyvault-double';
-import type { KeyVaultDouble } from '../support/keyvault-double';
-import { assertTestCaTrusted, storeOnDouble, uniqueKeyName } from '../support/keyvault-double/adapter-fixture';
+import { algorithmSpec } from '../../../src/algorithms';
+import type { JwsAlgorithm } from '../../../src/algorithms';
+import { ManualClock } from '../../../src/clock';
+import type { PublicJwk } from '../../../src/keys/key-store';
+import { createKeyVaultEncryptionKeyStore } from '../../../src/keys/keyvault/create-keyvault-key-store';
+import { startKeyVaultDouble } from '../../support/keyvault-double';
+import type { KeyVaultDouble } from '../../support/keyvault-double';
+import { assertTestCaTrusted, doubleConfig, FAST_RETRY, storeOnDouble, uniqueKeyName, useDoubleManagedIdentity } from '../../support/keyvault-double/adapter-fixture';
+import { wrapRsaOaep256 } from '../../support/jwe';
+import { describeEncryptionContract, publicKeyOf as encryptionPublicKeyOf } from '../encryption-store-contract';
+import { describeKeyStoreContract, failure } from '../key-store-contract';
 
 let vault: KeyVaultDouble;
 const now = (): number => Math.floor(Date.now() / 1000);
@@ -46,19 +51,6 @@ describe('Key Vault key store (real SDK, managed identity)', () => {
     const after = vault.counters.snapshot();
     expect(after.challenge - before.challenge).toBeGreaterThanOrEqual(1);
     expect(after.token - before.token).toBe(1);
-  });
-
-  it('asks for a user-assigned identity when AZURE_CLIENT_ID is set', async () => {
-    const store = storeOnDouble(vault, uniqueKeyName(), { env: { AZURE_CLIENT_ID: '00000000-0000-0000-0000-0000000000aa' } });
-    await store.createVersion({ notBefore: now() });
-    expect(vault.tokens.lastRequestedClientId).toBe('00000000-0000-0000-0000-0000000000aa');
-  });
-
-  it('chooses managed identity when the platform provides one, else DefaultAzureCredential', () => {
-    const credentialOf = (env: Record<string, string>): string => loadConfig({ AUTH_MODE: 'none', ...env }).keyVault.credential;
-    expect(credentialOf({ IDENTITY_ENDPOINT: 'http://localhost:8081/msi/token' })).toBe('managed-identity');
-    expect(credentialOf({ MSI_ENDPOINT: 'http://localhost:8081/msi/token' })).toBe('managed-identity');
-    expect(credentialOf({})).toBe('default');
   });
 
   it('maps versions: opaque kid, Unix-seconds attributes, alg tag, public JWK', async () => {
@@ -137,5 +129,80 @@ describe('Key Vault key store (real SDK, managed identity)', () => {
     await fresh.sign(kid, 'RS256', input);
     const after = vault.counters.snapshot();
     expect([after.sign - before.sign, after.get - before.get]).toEqual([1, 0]);
+  });
+});
+
+/**
+ * The shared KeyStore contract, run against this adapter: real SDK, real ManagedIdentityCredential
+ * (IDENTITY_ENDPOINT/IDENTITY_HEADER), the double's clock tied to the contract's manual clock so that
+ * nbf/exp are decided the way Key Vault decides them.
+ *
+ * The one double of this file serves every algorithm (a key per algorithm) and the encryption key:
+ * the identity library caches managed identity tokens per process, as it should, so every store
+ * here must talk to the same token issuer.
+ */
+describe('KeyStore contract', () => {
+  afterAll(() => {
+    vault.clock = () => Date.now();
+  });
+
+  describeKeyStoreContract(
+    'Azure Key Vault (real SDK against the double)',
+    (clock, alg) => {
+      vault.clock = () => clock.nowMs();
+      const store = storeOnDouble(vault, uniqueKeyName(), { env: { JWT_ALG: alg } });
+      return Promise.resolve({ store, cleanup: () => Promise.resolve() });
+    },
+    ['RS256', 'PS256', 'ES256', 'ES384', 'ES512'],
+    { startSeconds: Math.floor(Date.now() / 1000) },
+  );
+});
+
+describe('the encryption key on Key Vault', () => {
+  afterAll(() => {
+    vault.clock = () => Date.now();
+  });
+
+  describeEncryptionContract('Key Vault adapter (real SDK against the double)', (clock) => {
+    vault.clock = () => clock.nowMs();
+    useDoubleManagedIdentity(vault);
+    const store = createKeyVaultEncryptionKeyStore(doubleConfig(vault, uniqueKeyName()), clock, { retry: FAST_RETRY });
+    return Promise.resolve({ store, cleanup: () => Promise.resolve() });
+  }, Math.floor(Date.now() / 1000));
+
+  it('creates versions with key_ops wrapKey and unwrapKey only, tagged with their algorithm, and costs one unwrapKey call each', async () => {
+    const double = vault;
+    const name = uniqueKeyName('enc-ops');
+    const store = createKeyVaultEncryptionKeyStore(doubleConfig(double, 'signing-elsewhere', { JWT_ENCRYPTION_KEY_NAME: name }), new ManualClock(double.clock()), { retry: FAST_RETRY });
+    const version = await store.createVersion({ notBefore: double.nowSeconds() });
+    const stored = double.state.find(name, version.kid);
+    expect(stored?.keyOps).toEqual(['wrapKey', 'unwrapKey']);
+    expect(stored?.tags).toMatchObject({ alg: 'RSA-OAEP-256' });
+    const wrapped = wrapRsaOaep256(encryptionPublicKeyOf(version), randomBytes(32));
+    const before = double.counters.snapshot();
+    await store.unwrapKey(version.kid, wrapped);
+    await store.unwrapKey(version.kid, wrapped);
+    const after = double.counters.snapshot();
+    expect([after.unwrapKey - before.unwrapKey, after.get - before.get, after.sign - before.sign]).toEqual([2, 0, 0]);
+  });
+
+  it('names the Crypto User role when the identity may not unwrap, and the key_ops when the key may not', async () => {
+    const double = vault;
+    const name = uniqueKeyName('enc-roles');
+    const store = createKeyVaultEncryptionKeyStore(doubleConfig(double, 'signing-elsewhere', { JWT_ENCRYPTION_KEY_NAME: name }), new ManualClock(double.clock()), { retry: FAST_RETRY });
+    const version = await store.createVersion({ notBefore: double.nowSeconds() });
+    const wrapped = wrapRsaOaep256(encryptionPublicKeyOf(version), randomBytes(32));
+    double.faults.forbid('unwrapKey');
+    try {
+      const refusal = (await store.unwrapKey(version.kid, wrapped).then(() => new Error('unwrapped'), (error: unknown) => error)) as Error & { failure?: string };
+      expect([refusal.failure, refusal.message]).toEqual(['forbidden', expect.stringContaining('Key Vault Crypto User')]);
+    } finally {
+      double.faults.forbid('unwrapKey', false);
+    }
+    // A version whose key_ops were narrowed outside the app: refused by the vault, reported as the key's definition.
+    const stored = double.state.find(name, version.kid);
+    if (stored) stored.keyOps = ['wrapKey'];
+    const fresh = createKeyVaultEncryptionKeyStore(doubleConfig(double, 'signing-elsewhere', { JWT_ENCRYPTION_KEY_NAME: name }), new ManualClock(double.clock()), { retry: FAST_RETRY });
+    expect(await failure(fresh.unwrapKey(version.kid, wrapped))).toBe('bad_parameter');
   });
 });
