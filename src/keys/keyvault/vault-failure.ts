@@ -73,7 +73,8 @@ export function retryAfterSeconds(error: RestError, nowMs: number): number | und
   if (raw === undefined) return undefined;
   const seconds = Number(raw);
   if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
-  const date = Date.parse(raw);
+  // An HTTP-date names its day; V8's Date.parse would also read a number such as "-3" as a year.
+  const date = /[a-z]/i.test(raw) ? Date.parse(raw) : Number.NaN;
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - nowMs) / 1000));
 }
 

@@ -70,6 +70,7 @@ describe('toKeyStoreError (the mapping, from data only)', () => {
     expect(toKeyStoreError(restError(503, { retryAfter: new Date(NOW_MS + 31_000).toUTCString() }), SIGN, NOW_MS + 500).retryAfterSeconds).toBe(31);
     expect(mapped(restError(503, { retryAfter: new Date(NOW_MS - 60_000).toUTCString() })).retryAfterSeconds).toBe(0);
     expect(mapped(restError(429, { retryAfter: 'soon' })).retryAfterSeconds).toBe(5);
+    expect(mapped(restError(429, { retryAfter: '-3' })).retryAfterSeconds).toBe(5); // not a delay, and not a date either
     expect(mapped(restError(429)).retryAfterSeconds).toBe(5);
     expect(retryAfterSeconds(restError(undefined), NOW_MS)).toBeUndefined();
   });
