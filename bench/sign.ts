@@ -1,6 +1,7 @@
 /**
- * In-process signing on the embedded store: our signToken (claims checks, digest, the store's
- * digest signature) against raw crypto.sign over the same signing input with the same key.
+ * In-process signing on the embedded store: the store's own signature (what issue 14 moved onto
+ * crypto.sign) and our whole signToken (claims checks, JSON, base64url, jti, the store's signature)
+ * against raw crypto.sign over the same signing input with the same key.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,14 +34,16 @@ export async function benchSign(alg: JwsAlgorithm): Promise<string[]> {
     const privateKey = createPrivateKey({ key: unseal(sealingKey, stored.privateKey, version.kid, 'bench'), format: 'der', type: 'pkcs8' });
     const spec = algorithmSpec(alg);
     const options = spec.family === 'RSA-PSS' ? { key: privateKey, padding: 6, saltLength: spec.digestLength } : spec.family === 'EC' ? { key: privateKey, dsaEncoding: 'ieee-p1363' as const } : privateKey;
-    const [raw, ours] = await measureAll(
+    const inputBytes = Buffer.from(input);
+    const [raw, storeSign, ours] = await measureAll(
       [
         { name: `raw crypto.sign (${alg})`, run: () => cryptoSign(spec.hash, Buffer.from(input), options) },
+        { name: `EmbeddedKeyStore.sign alone (${alg})`, run: () => store.sign(version.kid, alg, inputBytes) },
         { name: `kv-jwt signToken, embedded store (${alg})`, run: () => signToken({ claims: { sub: 'bench', aud: 'api://orders' }, authorizedParty: 'bench' }, rules, deps) },
       ],
       { rounds: 5 },
     );
-    return [row(raw, raw), row(ours, raw)];
+    return [row(raw, raw), row(storeSign, raw), row(ours, raw)];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
