@@ -6,6 +6,7 @@ export interface CapturedFunction { metadata: { name: string; bindings: Record<s
 
 const CORE_MODULE = '@azure/functions-core';
 const captured: CapturedFunction[] = [];
+export const appStartHooks: Array<(context: { hookData: Record<string, unknown> }) => unknown> = [];
 /** What the function files registered so far (registrations are process-wide, as in the worker). */
 export const capturedFunctions: readonly CapturedFunction[] = captured;
 
@@ -17,8 +18,11 @@ export const capturedFunctions: readonly CapturedFunction[] = captured;
 const standIn = {
   setProgrammingModel: (): void => undefined,
   registerFunction: (metadata: CapturedFunction['metadata'], handler: RegisteredHandler): void => void captured.push({ metadata, handler }),
-  /** Hooks (app.hook.*) are accepted but not run: this app registers none. */
-  registerHook: (): { dispose(): void } => ({ dispose: () => undefined }),
+  /** app.hook.appStart callbacks are kept: the host runs them once the app has loaded, as the worker does at its init. The app registers no other hook. */
+  registerHook: (name: string, callback: (typeof appStartHooks)[number]): { dispose(): void } => {
+    if (name === 'appStart') appStartHooks.push(callback);
+    return { dispose: () => undefined };
+  },
   /** The library's own warnings (utils/workerSystemLog.ts), e.g. that this host has no HTTP streaming. */
   log(level: string, _category: string, message: string): void {
     if (level !== 'warning' && level !== 'error' && level !== 'critical') return;

@@ -73,8 +73,7 @@ function exchange(request: IncomingMessage, response: ServerResponse, log: HostL
     if (body === undefined) return problem('payload_too_large', `The request body may be at most ${MAX_REQUEST_BYTES} bytes.`, { connection: 'close' });
     // What the worker gets from the host: one value per header (repeats joined) and per query name (the last).
     const headers = Object.fromEntries(Object.entries(request.headers).map(([header, value]) => [header, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
-    const query = Object.fromEntries(url.searchParams);
-    const httpRequest = new HttpRequest({ method, url: url.href, headers, query, params: found.params, body: body.length > 0 ? { bytes: body } : undefined });
+    const httpRequest = new HttpRequest({ method, url: url.href, headers, query: Object.fromEntries(url.searchParams), params: found.params, body: body.length > 0 ? { bytes: body } : undefined });
     const context = new InvocationContext({ functionName: name, invocationId, logHandler: log.handlerFor(name, invocationId) });
     let answer: WireResponse;
     try {

@@ -6,6 +6,7 @@ import { ensureAzurite, type AzuriteHandle } from './azurite';
 import { banner, baseUrlFor } from './banner';
 import { applyLocalSettings, bindAddress, explicitAuthMode, requestedPort, requestTimeoutMs, routePrefix } from './host-config';
 import { HostLog } from './host-log';
+import { appStartHooks } from './functions-core-standin';
 import { createHostServer } from './http-server';
 import { loadRegistrations } from './registry';
 import { Router } from './routes';
@@ -13,17 +14,14 @@ import { shutDown, stopOnSignals } from './shutdown';
 import { TimerScheduler } from './timer-scheduler';
 
 /**
- * `npm start`: the compiled functions of the app in the current folder (as `func start` takes it) or the
- * one given. Settings first (the functions read them at import), then the socket (PORT=0 is resolved
- * before the default issuer is derived from it), then Azurite, the functions, the timers.
+ * `npm start`: the compiled functions of the app in the current folder (as `func start` takes it) or the one given.
+ * Settings first (read at import), then the socket (PORT=0 resolved before the issuer derives from it), Azurite, the functions, the timers.
  */
 const appRoot = resolve(process.argv[2] ?? process.cwd());
 const log = new HostLog();
 /** In-flight requests and timer runs get this long on SIGINT/SIGTERM; Azurite's stop comes after, bounded too. */
 const SHUTDOWN_GRACE_MS = 8000;
-let server: Server | undefined;
-let scheduler: TimerScheduler | undefined;
-let azurite: AzuriteHandle | undefined;
+let server: Server | undefined, scheduler: TimerScheduler | undefined, azurite: AzuriteHandle | undefined;
 let stopping = false;
 
 function stopEverything(signal?: NodeJS.Signals): Promise<boolean> {
@@ -37,6 +35,7 @@ async function loadApp(address: AddressInfo): Promise<Router> {
   azurite = await ensureAzurite(process.env, appRoot);
   if (azurite) log.write('info', 'azurite.started', { blobPort: azurite.blobPort, queuePort: azurite.queuePort, tablePort: azurite.tablePort });
   const registrations = loadRegistrations(appRoot, process.env);
+  for (const hook of appStartHooks) await hook({ hookData: {} });
   const prefix = routePrefix(appRoot);
   scheduler = new TimerScheduler(registrations, log);
   process.stdout.write(banner(baseUrlFor(address.address, address.port), prefix, registrations, process.env));

@@ -9,12 +9,10 @@ export interface Registration {
   name: string;
   trigger: 'http' | 'timer' | 'other';
   handler: RegisteredHandler;
-  route?: string;
-  methods?: string[];
-  authLevel?: string;
-  rawSchedule?: string;
-  schedule?: string;
-  runOnStartup?: boolean;
+  // HTTP triggers:
+  route?: string; methods?: string[]; authLevel?: string;
+  // timer triggers:
+  rawSchedule?: string; schedule?: string; runOnStartup?: boolean;
 }
 
 /** `%NAME%` replaced by the app setting NAME, as the host does for schedules; unset, the app's documented default (the host would fail). */

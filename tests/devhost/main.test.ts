@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +63,18 @@ describe('embedded host process', () => {
     expect(logs).toContain('rotateKeys: timer, schedule "0 0 * * * *" UTC (from %ROTATION_SCHEDULE%)');
     expect(logs).toContain(`curl -s -X POST ${host.baseUrl}/api/sign -H 'Content-Type: application/json' -d '{"claims":{"sub":"demo","aud":"api://main-test"}}'`);
     expect(logs).toContain(`curl -s -X POST ${host.baseUrl}/api/verify`);
+  });
+
+  it('runs the app\'s appStart hook as the worker does: the services (here: the first key) are built before any request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvjwt-main-warm-'));
+    try {
+      const host = await start({ LOCAL_KEYSTORE_DIR: dir });
+      const versions = join(dir, 'versions');
+      await until(() => existsSync(versions) && readdirSync(versions).some((file) => file.endsWith('.json')));
+      expect(host.logs()).not.toContain('"message":"http.request"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('serves the real functions with 404 and 405 (+Allow) around them', async () => {

@@ -26,6 +26,17 @@ describe('the embedded key folder is never committed', () => {
     expect(gitExposure(mkdtempSync(join(tmpdir(), 'kvjwt-nogit-')))).toBe('outside-git');
   });
 
+  it('asks git whenever a .git is above the folder (a file in worktrees and submodules) or GIT_DIR names one, and only then', () => {
+    const commit = ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', 'commit', '--allow-empty', '-q', '-m', 'base'];
+    execFileSync('git', ['-C', repo, ...commit]);
+    const worktree = join(mkdtempSync(join(tmpdir(), 'kvjwt-worktrees-')), 'tree');
+    execFileSync('git', ['-C', repo, 'worktree', 'add', '-q', worktree]);
+    expect(gitExposure(join(worktree, 'keys'))).toBe('exposed');
+    const elsewhere = mkdtempSync(join(tmpdir(), 'kvjwt-gitdir-'));
+    expect(gitExposure(join(elsewhere, 'keys'), { ...process.env, GIT_DIR: join(repo, '.git'), GIT_WORK_TREE: elsewhere })).toBe('exposed');
+    expect(gitExposure(join(elsewhere, 'keys'), { ...process.env, GIT_DIR: undefined, GIT_WORK_TREE: undefined })).toBe('outside-git');
+  });
+
   it('refuses to create a key folder git would pick up, and warns at start for an existing one', async () => {
     const refusal = await createKeyStore(localConfig({ LOCAL_KEYSTORE_DIR: join(repo, 'keys') }), systemClock, { log: () => undefined }).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(ConfigError);
