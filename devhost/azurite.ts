@@ -10,14 +10,14 @@ export interface AzuriteHandle { blobPort: number; queuePort: number; tablePort:
 /** Azurite saves and exits within tens of milliseconds; this only bounds a hung one. */
 export const AZURITE_STOP_TIMEOUT_MS = 5000;
 // The public, documented Azurite development key; not a secret.
-const ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+export const AZURITE_ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 /** Loaded into Azurite first: when its parent closes the IPC channel, or dies (even by SIGKILL), stop as on SIGTERM. */
 const STOP_WITH_PARENT = `data:text/javascript,${encodeURIComponent('process.once("disconnect", () => process.kill(process.pid, "SIGTERM"));')}`;
 
 /** The well-known development account of Azurite on these ports. */
 export function developmentConnectionString({ blobPort, queuePort, tablePort }: { blobPort: number; queuePort: number; tablePort: number }): string {
   const endpoints = Object.entries({ Blob: blobPort, Queue: queuePort, Table: tablePort }).map(([service, port]) => `${service}Endpoint=http://127.0.0.1:${port}/devstoreaccount1;`);
-  return `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${ACCOUNT_KEY};${endpoints.join('')}`;
+  return `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_ACCOUNT_KEY};${endpoints.join('')}`;
 }
 
 function answers(port: number): Promise<boolean> {

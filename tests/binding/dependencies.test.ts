@@ -6,23 +6,16 @@ import { loadConfig } from '../../src/config/settings';
 import { bindingDependencies, createReplayCache } from '../../src/binding/dependencies';
 import { noReplayCache } from '../../src/binding/replay-cache';
 import { TableReplayCache } from '../../src/binding/table-replay-cache';
-import { localConfig } from '../support/config';
+import { AZURE_SETTINGS, developmentTableConnection, localConfig } from '../support/config';
 import { azuriteTable, uniqueTableName } from '../support/replay-table';
 
 /** What checking a binding needs, as the app binds it from its settings. */
 const NOW = 1_700_000_000;
 const JKT = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
-const ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 describe('createReplayCache', () => {
   it('accepts no proof when no storage is configured (in Azure, without AzureWebJobsStorage)', async () => {
-    const config = loadConfig({
-      WEBSITE_SITE_NAME: 'kv-jwt-prod',
-      KEY_VAULT_URL: 'https://kv-jwt-prod.vault.azure.net',
-      JWT_AUDIENCES: 'api://orders',
-      AUTH_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47',
-      AUTH_AUDIENCE: 'api://kv-jwt',
-    });
+    const config = loadConfig(AZURE_SETTINGS);
     expect(await createReplayCache(config, new ManualClock(NOW * 1000), silentLogger)).toBe(noReplayCache);
   });
 
@@ -55,7 +48,7 @@ describe('createReplayCache', () => {
 
     it('tries a record write three times at most (two quick retries), then refuses the proof with a 503', async () => {
       const { port } = server.address() as AddressInfo;
-      const connection = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${ACCOUNT_KEY};TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1`;
+      const connection = developmentTableConnection(`http://127.0.0.1:${port}/devstoreaccount1`);
       const config = localConfig({ AzureWebJobsStorage: connection, DPOP_REPLAY_TABLE_NAME: 'dpopdown' });
       const cache = await createReplayCache(config, new ManualClock(NOW * 1000), silentLogger);
       await expect(cache.remember(JKT, 'jti', NOW + 60)).rejects.toMatchObject({ code: 'replay_cache_unavailable', status: 503 });

@@ -5,7 +5,7 @@ import { ManualClock } from '../../src/clock';
 import { loadConfig } from '../../src/config/settings';
 import { createRevocationService, revocationTableClient } from '../../src/revocation/create-revocation-service';
 import type { TableRevocationService } from '../../src/revocation/table-revocation-service';
-import { localConfig } from '../support/config';
+import { AZURE_SETTINGS, localConfig } from '../support/config';
 
 /**
  * The revocation service as the app builds it from its settings, on the real storage emulator
@@ -34,13 +34,7 @@ async function created(env: Record<string, string>, clock: ManualClock): Promise
 
 describe('createRevocationService', () => {
   it('is undefined when no storage is configured (in Azure, without AzureWebJobsStorage)', async () => {
-    const config = loadConfig({
-      WEBSITE_SITE_NAME: 'kv-jwt-prod',
-      KEY_VAULT_URL: 'https://kv-jwt-prod.vault.azure.net',
-      JWT_AUDIENCES: 'api://orders',
-      AUTH_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47',
-      AUTH_AUDIENCE: 'api://kv-jwt',
-    });
+    const config = loadConfig(AZURE_SETTINGS);
     expect(await revocationTableClient(config)).toBeUndefined();
     expect(await createRevocationService(config, new ManualClock(NOW * 1000), silentLogger)).toBeUndefined();
   });

@@ -3,22 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../src/config/settings';
 import { appTableClient } from '../../src/storage/table-client';
-import { localConfig } from '../support/config';
+import { AZURE_SETTINGS, developmentTableConnection, localConfig } from '../support/config';
 
 /**
  * Which storage a table of the app lives in: REVOCATION_TABLE_URL, else the identity-based host
  * account, else the AzureWebJobsStorage connection string (Azurite locally, from the jest global
  * setup); plain http only to a loopback emulator.
  */
-const ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-const AZURE = {
-  WEBSITE_SITE_NAME: 'kv-jwt-prod',
-  KEY_VAULT_URL: 'https://kv-jwt-prod.vault.azure.net',
-  JWT_AUDIENCES: 'api://orders',
-  AUTH_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47',
-  AUTH_AUDIENCE: 'api://kv-jwt',
-};
-const connectionTo = (endpoint: string): string => `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${ACCOUNT_KEY};TableEndpoint=${endpoint}`;
+const AZURE = AZURE_SETTINGS;
+const connectionTo = developmentTableConnection;
 
 async function failure(run: () => Promise<unknown>): Promise<string> {
   try {

@@ -1,3 +1,4 @@
+import { AZURITE_ACCOUNT_KEY } from '../../devhost/azurite';
 import { loadConfig, type AppConfig, type Environment } from '../../src/config/settings';
 
 /**
@@ -7,3 +8,16 @@ import { loadConfig, type AppConfig, type Environment } from '../../src/config/s
 export function localConfig(env: Environment = {}): AppConfig {
   return loadConfig({ AUTH_MODE: 'none', ...env });
 }
+
+/** The least an instance in Azure needs (Key Vault, Entra callers) and no storage: a test adds what it is about. */
+export const AZURE_SETTINGS = {
+  WEBSITE_SITE_NAME: 'kv-jwt-prod',
+  KEY_VAULT_URL: 'https://kv-jwt-prod.vault.azure.net',
+  JWT_AUDIENCES: 'api://orders',
+  AUTH_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+  AUTH_AUDIENCE: 'api://kv-jwt',
+} as const;
+
+/** Azurite's well-known development account with its table endpoint at `endpoint` (an emulator or a test listener). */
+export const developmentTableConnection = (endpoint: string): string =>
+  `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_ACCOUNT_KEY};TableEndpoint=${endpoint}`;
