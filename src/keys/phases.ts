@@ -38,9 +38,15 @@ function canSignAt(version: KeyVersion<KeyAlgorithm>, now: number): boolean {
   return version.enabled && activationTime(version) <= now && (version.expires === undefined || version.expires > now);
 }
 
-/** Oldest first: by activation, then creation, then kid, so ties resolve the same on every instance. */
+/** 1 for a version made by an emergency rotation: it replaces whatever was active, even made in the same second. */
+const emergencyRank = (version: KeyVersion<KeyAlgorithm>): number => (version.tags.origin === 'emergency' ? 1 : 0);
+
+/**
+ * Oldest first: by activation, then creation (both whole seconds), then an emergency version after the ones it
+ * replaced, then kid, so ties resolve the same on every instance.
+ */
 export function byActivation(a: KeyVersion<KeyAlgorithm>, b: KeyVersion<KeyAlgorithm>): number {
-  return activationTime(a) - activationTime(b) || a.created - b.created || (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0);
+  return activationTime(a) - activationTime(b) || a.created - b.created || emergencyRank(a) - emergencyRank(b) || (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0);
 }
 
 export function computePhases<A extends KeyAlgorithm>(versions: readonly KeyVersion<A>[], now: number, policy: PhasePolicy<A>): PhasedKey<A>[] {

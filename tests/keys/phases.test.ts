@@ -32,6 +32,17 @@ describe('computePhases', () => {
     ]);
   });
 
+  it('puts an emergency version after a version made in the same second, whatever their kids', () => {
+    // The first key made at start and an emergency rotation in the same second: the emergency one replaces it.
+    const first = version('zz-first', 100, 100);
+    const emergency = version('aa-emergency', 100, 100, { tags: { origin: 'emergency' } });
+    expect(computePhases([first, emergency], 100, policy).map((p) => [p.version.kid, p.phase])).toEqual([
+      ['zz-first', 'retired'],
+      ['aa-emergency', 'active'],
+    ]);
+    expect(computePhases([emergency, { ...first, enabled: false }], 100, policy).map((p) => p.version.kid)).toEqual(['zz-first', 'aa-emergency']);
+  });
+
   it('never activates a disabled, expired or other-algorithm version', () => {
     const versions = [
       version('good', 0, 0),

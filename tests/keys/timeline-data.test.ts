@@ -31,6 +31,15 @@ describe('timelineLanes', () => {
     });
   });
 
+  it('marks the version an emergency rotation replaced in the same second it was made (kids in either order)', () => {
+    const made = (kid: string, extra: Partial<KeyVersion> = {}): KeyVersion => ({ kid, alg: 'RS256', created: NOW, notBefore: NOW, enabled: true, tags: {}, ...extra });
+    for (const [first, emergency] of [['zz-first', 'aa-emergency'], ['aa-first', 'zz-emergency']]) {
+      const ring = computePhases([made(first, { enabled: false }), made(emergency, { tags: { origin: 'emergency' } })], NOW, { alg: 'RS256', retentionSeconds: RETENTION });
+      const marked = timelineLanes(ring, 'sig', NOW).find((lane) => lane.emergency !== undefined);
+      expect(marked?.emergency).toEqual({ at: NOW, replaced: [first] });
+    }
+  });
+
   it('marks an emergency version with the versions it disabled at its activation', () => {
     const lanes = timelineLanes(constructedRing(), 'sig', NOW);
     const marked = lanes.filter((lane) => lane.emergency !== undefined);
