@@ -8,6 +8,9 @@
 //                              time Key Vault or a managed identity is used (never on an embedded-store start)
 //   dist/app/azure-monitor.js  the Azure Monitor OpenTelemetry distro and src/telemetry/azure-monitor.ts: required
 //                              only with APPLICATIONINSIGHTS_CONNECTION_STRING (it is ~1,900 modules)
+//   dist/app/on-demand.js      packages the Table Storage SDK requires at load but calls only in rare cases (its XML
+//                              parser, the HTTP(S) proxy agents): functions.js holds a stub with the same exports
+//                              that loads this file on first use; ~25 ms of a cold start (a --cpu-prof of a start)
 //
 // Not bundled (RUNTIME_PACKAGES ship in node_modules; .funcignore's allow-list is their production closure):
 //   @azure/functions-core  provided by the Functions worker at run time (and by the embedded host's stand-in)
@@ -32,6 +35,27 @@ const PROVIDED_PACKAGES = ['@azure/functions-core'];
 
 /** The SDKs that only Key Vault and managed identity need, as one lazily required bundle. */
 const AZURE_SDK = { file: 'azure-sdk.js', members: { '@azure/identity': 'identity', '@azure/keyvault-keys': 'keys', '@azure/keyvault-secrets': 'secrets' } };
+/**
+ * Packages required at load by what the first verify needs (@azure/data-tables, the HTTP runtime) but used only for
+ * XML bodies (never on the Table Storage JSON path) or when HTTPS_PROXY/HTTP_PROXY is set: in functions.js a stub
+ * stands for each — its functions call through, its other exports are getters — and loads on-demand.js on first use.
+ */
+const ON_DEMAND = {
+  file: 'on-demand.js',
+  packages: {
+    '@azure/core-xml': { member: 'xml', functions: ['parseXML', 'stringifyXML'], values: ['XML_ATTRKEY', 'XML_CHARKEY'] },
+    'https-proxy-agent': { member: 'httpsProxyAgent', functions: [], values: ['HttpsProxyAgent'] },
+    'http-proxy-agent': { member: 'httpProxyAgent', functions: [], values: ['HttpProxyAgent'] },
+  },
+};
+
+function onDemandStub({ member, functions, values }) {
+  return [
+    `let real; const load = () => (real ??= require('./${ON_DEMAND.file}').${member});`,
+    `module.exports = { ${[...functions.map((name) => `${name}: (...args) => load().${name}(...args)`), ...values.map((name) => `get ${name}() { return load().${name}; }`)].join(', ')} };`,
+  ].join('\n');
+}
+
 /** Our module that starts the Azure Monitor distro, bundled with it into its own file. */
 const AZURE_MONITOR = { file: 'azure-monitor.js', module: 'dist/src/telemetry/azure-monitor.js' };
 
@@ -39,8 +63,8 @@ const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /**
  * Sends what a bundle must not contain to the files that do: the Key Vault SDKs to azure-sdk.js, the telemetry
- * module to azure-monitor.js. The requires stay where tsc put them (inside the functions that use them), so the
- * files load on first use.
+ * module to azure-monitor.js, the rarely used packages to on-demand.js (through stubs). The requires stay where tsc
+ * put them (inside the functions that use them), so the files load on first use.
  */
 export function lazyFiles({ monitor }) {
   return {
@@ -53,6 +77,10 @@ export function lazyFiles({ monitor }) {
         loader: 'js',
       }));
       builder.onResolve({ filter: new RegExp(`^\\./${escape(AZURE_SDK.file)}$`) }, ({ path }) => ({ path, external: true }));
+      const onDemandNames = new RegExp(`^(${Object.keys(ON_DEMAND.packages).map(escape).join('|')})$`);
+      builder.onResolve({ filter: onDemandNames }, ({ path }) => ({ path, namespace: 'on-demand' }));
+      builder.onLoad({ filter: /.*/, namespace: 'on-demand' }, ({ path }) => ({ contents: onDemandStub(ON_DEMAND.packages[path]), loader: 'js' }));
+      builder.onResolve({ filter: new RegExp(`^\\./${escape(ON_DEMAND.file)}$`) }, ({ path }) => ({ path, external: true }));
       if (!monitor) return;
       builder.onResolve({ filter: /[/\\]azure-monitor$/ }, ({ path, resolveDir }) =>
         resolve(resolveDir, `${path}.js`) === join(ROOT, AZURE_MONITOR.module) ? { path: `./${AZURE_MONITOR.file}`, external: true } : undefined,
@@ -90,10 +118,12 @@ export async function bundleApp({ root = ROOT } = {}) {
   if (entries.length === 0) throw new Error('dist/functions has no .js file: run tsc first (npm run build).');
   const entry = entries.map((file) => `require('./dist/functions/${file}');`).join('\n');
   const sdk = `module.exports = { ${Object.entries(AZURE_SDK.members).map(([name, member]) => `${member}: require(${JSON.stringify(name)})`).join(', ')} };`;
+  const onDemand = `module.exports = { ${Object.entries(ON_DEMAND.packages).map(([name, { member }]) => `${member}: require(${JSON.stringify(name)})`).join(', ')} };`;
   const builds = await Promise.all([
     build({ ...BUNDLE_OPTIONS, stdin: { contents: entry, resolveDir: root, sourcefile: 'functions-entry.js', loader: 'js' }, outfile: join(out, 'functions.js'), plugins: [lazyFiles({ monitor: true })] }),
     build({ ...BUNDLE_OPTIONS, stdin: { contents: sdk, resolveDir: root, sourcefile: 'azure-sdk-entry.js', loader: 'js' }, outfile: join(out, AZURE_SDK.file) }),
     build({ ...BUNDLE_OPTIONS, entryPoints: [join(root, AZURE_MONITOR.module)], outfile: join(out, AZURE_MONITOR.file), plugins: [lazyFiles({ monitor: false })] }),
+    build({ ...BUNDLE_OPTIONS, stdin: { contents: onDemand, resolveDir: root, sourcefile: 'on-demand-entry.js', loader: 'js' }, outfile: join(out, ON_DEMAND.file) }),
   ]);
   return builds.map((result) => result.metafile);
 }

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isBuiltin } from 'node:module';
 
@@ -24,7 +25,7 @@ describe('the bundles', () => {
     const forbidden = [...packages].filter((name) => /^@azure\/(identity|keyvault-|msal-|monitor-)|^@opentelemetry\//.test(name));
     expect(forbidden).toEqual([]);
     // The two lazy files are required from inside the functions that use them (bundle-loading.test.ts: not at start).
-    expect(required(text)).toEqual(['./azure-monitor.js', './azure-sdk.js', '@azure/core-tracing', '@azure/functions-core']);
+    expect(required(text)).toEqual(['./azure-monitor.js', './azure-sdk.js', './on-demand.js', '@azure/core-tracing', '@azure/functions-core']);
   });
 
   it('azure-sdk.js holds identity and the Key Vault SDKs; azure-monitor.js the distro, taking identity from azure-sdk.js', () => {
@@ -34,7 +35,40 @@ describe('the bundles', () => {
     expect(held(monitor)).toContain('@azure/monitor-opentelemetry');
     expect(held(monitor)).not.toContain('@azure/identity');
     // The distro hooks Functions invocations through the worker's @azure/functions-core, as the app registers with it.
-    expect(required(monitor)).toEqual(['./azure-sdk.js', '@azure/core-tracing', '@azure/functions-core']);
+    expect(required(monitor)).toEqual(['./azure-sdk.js', './on-demand.js', '@azure/core-tracing', '@azure/functions-core']);
+  });
+
+  it('on-demand.js holds the XML parser and the proxy agents, which the start-up bundle only stubs', () => {
+    for (const name of ['@azure/core-xml', 'fast-xml-parser', 'https-proxy-agent', 'http-proxy-agent']) {
+      expect(held(bundle('on-demand.js'))).toContain(name);
+      expect(held(bundle('functions.js'))).not.toContain(name);
+    }
+  });
+
+  it('a stub loads on-demand.js on first use, and then works as the package does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvjwt-on-demand-'));
+    try {
+      copyFileSync(join(ROOT, 'dist', 'app', 'on-demand.js'), join(dir, 'on-demand.js'));
+      const script = `
+        import { build } from 'esbuild';
+        import { BUNDLE_OPTIONS, lazyFiles } from ${JSON.stringify(join(ROOT, 'scripts', 'bundle-app.mjs'))};
+        await build({ ...BUNDLE_OPTIONS, metafile: false, sourcemap: false, outfile: ${JSON.stringify(join(dir, 'entry.js'))},
+          stdin: { contents: "module.exports = { xml: require('@azure/core-xml'), proxy: require('https-proxy-agent') };", resolveDir: ${JSON.stringify(ROOT)}, loader: 'js' },
+          plugins: [lazyFiles({ monitor: false })] });
+        const { createRequire } = await import('node:module');
+        const load = createRequire(import.meta.url);
+        const entry = load(${JSON.stringify(join(dir, 'entry.js'))});
+        const loaded = () => Object.keys(load.cache).some((path) => path.endsWith('on-demand.js'));
+        const before = loaded();
+        const parsed = await entry.xml.parseXML('<a><b>1</b></a>');
+        const agent = new entry.proxy.HttpsProxyAgent('http://127.0.0.1:3128');
+        process.stdout.write(JSON.stringify({ before, after: loaded(), parsed, proxy: agent.proxy.href }));`;
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+      expect(run.stderr).toBe('');
+      expect(JSON.parse(run.stdout)).toEqual({ before: false, after: true, parsed: { b: '1' }, proxy: 'http://127.0.0.1:3128/' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps source maps that lead back to the TypeScript sources', () => {
