@@ -40,7 +40,7 @@ const AZURE_SDK = { file: 'azure-sdk.js', members: { '@azure/identity': 'identit
  * XML bodies (never on the Table Storage JSON path) or when HTTPS_PROXY/HTTP_PROXY is set: in functions.js a stub
  * stands for each — its functions call through, its other exports are getters — and loads on-demand.js on first use.
  */
-const ON_DEMAND = {
+export const ON_DEMAND = {
   file: 'on-demand.js',
   packages: {
     '@azure/core-xml': { member: 'xml', functions: ['parseXML', 'stringifyXML'], values: ['XML_ATTRKEY', 'XML_CHARKEY'] },

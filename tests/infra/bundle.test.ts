@@ -45,6 +45,21 @@ describe('the bundles', () => {
     }
   });
 
+  it('each stub names every export of its package, so a dependency update that adds one fails here, not in production', () => {
+    const script = `
+      import { ON_DEMAND } from ${JSON.stringify(join(ROOT, 'scripts', 'bundle-app.mjs'))};
+      import { createRequire } from 'node:module';
+      const load = createRequire(${JSON.stringify(join(ROOT, 'package.json'))});
+      const report = Object.entries(ON_DEMAND.packages).map(([name, stub]) => ({
+        name, exported: Object.keys(load(name)).filter((key) => key !== '__esModule').sort(), stubbed: [...stub.functions, ...stub.values].sort() }));
+      process.stdout.write(JSON.stringify(report));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    const report = JSON.parse(run.stdout) as Array<{ name: string; exported: string[]; stubbed: string[] }>;
+    expect(report.map((entry) => entry.name)).toEqual(['@azure/core-xml', 'https-proxy-agent', 'http-proxy-agent']);
+    for (const { exported, stubbed } of report) expect(stubbed).toEqual(exported);
+  });
+
   it('a stub loads on-demand.js on first use, and then works as the package does', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kvjwt-on-demand-'));
     try {
