@@ -13,6 +13,10 @@ beforeAll(async () => {
   vault = await startKeyVaultDouble({ pageSize: 5 });
   const env = { ...FAST_ROTATION_ENV, ...vault.environment(uniqueKeyName()), KEY_VAULT_CREATE_KEY: 'true', JWT_AUDIENCES: AUDIENCE };
   hosts.push(await startHost({ env }));
+  // The second instance starts once the first has made the key, as in a deployment where Bicep made it: two
+  // instances that each create a first version at the same moment (KEY_VAULT_CREATE_KEY, no cross-process lock
+  // in Key Vault) both sign at once, and each publishes the other's version only at its next ring refresh.
+  expect((await fetch(`${hosts[0].baseUrl}/api/health`)).status).toBe(200);
   hosts.push(await startHost({ env }));
 }, 60_000);
 
