@@ -1,6 +1,7 @@
 import { parseCallerPolicy } from '../../src/config/caller-policy';
 import { loadConfig } from '../../src/config/settings';
 import { ConfigError } from '../../src/errors';
+import { configErrorOf } from '../support/config';
 
 /**
  * CALLER_POLICY: what each caller (by Entra object id) may do. The first cases read it through
@@ -9,15 +10,7 @@ import { ConfigError } from '../../src/errors';
 const OID = '11111111-2222-3333-4444-555555555555';
 const local = (env: Record<string, string> = {}) => loadConfig({ AUTH_MODE: 'none', ...env });
 
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    local(env);
-  } catch (error: unknown) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const configError = configErrorOf;
 
 /** The message of the ConfigError that parsing `policy` stops with. */
 function refusal(policy: unknown): string {

@@ -1,6 +1,7 @@
 import { readAudienceJwks } from '../../src/config/encryption-settings';
 import { loadConfig } from '../../src/config/settings';
 import { ConfigError } from '../../src/errors';
+import { configErrorOf } from '../support/config';
 
 /**
  * JWT_ENCRYPTION_AUDIENCE_JWKS: which audiences get tokens encrypted to their own key, and where
@@ -8,15 +9,7 @@ import { ConfigError } from '../../src/errors';
  */
 const local = (env: Record<string, string> = {}) => loadConfig({ AUTH_MODE: 'none', ...env });
 
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    local(env);
-  } catch (error: unknown) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const configError = configErrorOf;
 
 function refusal(value: string, audiences: readonly string[] = ['api://partner']): string {
   try {

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../src/config/settings';
-import { ConfigError } from '../../src/errors';
+import { configErrorOf } from '../support/config';
 
 const AZURE = {
   WEBSITE_SITE_NAME: 'kv-jwt-prod',
@@ -14,15 +14,7 @@ const AZURE = {
 /** Local settings unless the case says otherwise: AUTH_MODE=none is asked for, as the embedded host does. */
 const local = (env: Record<string, string> = {}) => loadConfig({ AUTH_MODE: 'none', ...env });
 
-function configError(env: Record<string, string>, base: Record<string, string> = { AUTH_MODE: 'none' }): ConfigError {
-  try {
-    loadConfig({ ...base, ...env });
-  } catch (error: unknown) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const configError = configErrorOf;
 
 describe('loadConfig', () => {
   it('has safe local defaults once AUTH_MODE=none is asked for', () => {

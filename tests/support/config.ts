@@ -1,5 +1,6 @@
 import { AZURITE_ACCOUNT_KEY } from '../../devhost/azurite';
 import { loadConfig, type AppConfig, type Environment } from '../../src/config/settings';
+import { ConfigError } from '../../src/errors';
 
 /**
  * Settings as a local developer has them: AUTH_MODE=none asked for explicitly (the app's own
@@ -21,3 +22,14 @@ export const AZURE_SETTINGS = {
 /** Azurite's well-known development account with its table endpoint at `endpoint` (an emulator or a test listener). */
 export const developmentTableConnection = (endpoint: string): string =>
   `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_ACCOUNT_KEY};TableEndpoint=${endpoint}`;
+
+/** The ConfigError that loading these settings (on top of `base`, a local developer's by default) stops with. */
+export function configErrorOf(env: Environment, base: Environment = { AUTH_MODE: 'none' }): ConfigError {
+  try {
+    loadConfig({ ...base, ...env });
+  } catch (error: unknown) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
